@@ -1,0 +1,132 @@
+"""Loket: a walk-in service queue for Indonesian public-service offices.
+
+`create_app` builds the Flask app; nothing is created at import time.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from loket import config as config_module
+from loket.extensions import babel, csrf, db, htmx, limiter, login_manager, socketio
+
+__all__ = ["create_app"]
+
+BLUEPRINTS = (
+    "loket.catalogue",
+    "loket.auth",
+    "loket.kiosk",
+    "loket.display",
+    "loket.counter",
+    "loket.feedback",
+    "loket.admin",
+    "loket.api",
+)
+
+
+def _translation_dirs(package_root: Path) -> str:
+    dirs = [package_root / "translations"] + sorted(package_root.glob("*/translations"))
+    return ";".join(str(d) for d in dirs if d.is_dir()) or str(package_root / "translations")
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build an app. `config` overrides the environment (tests pass their own database)."""
+    config = dict(config or {})
+    folder = Path(config.pop("INSTANCE_PATH", None) or config_module.instance_path())
+    folder.mkdir(parents=True, exist_ok=True)
+    app = Flask(__name__, instance_path=str(folder), instance_relative_config=False)
+    app.config.update(config_module.DEFAULTS)
+    app.config.update(config_module.from_environment(folder))
+    app.config.update(config)
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = _translation_dirs(Path(app.root_path))
+
+    _configure_database(app)
+    db.init_app(app)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+
+    from loket.web import register_error_handlers, select_locale
+
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: app.config["LOKET_TIMEZONE"])
+    app.config.setdefault("RATELIMIT_ENABLED", True)
+    limiter.init_app(app)
+
+    from importlib import import_module
+    from importlib.util import find_spec
+
+    # Models of every area, so create_all sees all tables; Socket.IO handlers are registered at
+    # import time (once per process) so every app's server gets them in socketio.init_app.
+    for module in ("loket.queue.models", "loket.auth.models", "loket.kiosk.models", "loket.display.models",
+                   "loket.catalogue.models", "loket.sockets"):
+        import_module(module)
+    areas = [import_module(name) for name in BLUEPRINTS]
+    for name in BLUEPRINTS:
+        for extra in (f"{name}.models", f"{name}.events"):
+            if find_spec(extra) is not None:
+                import_module(extra)
+
+    message_queue = app.config.get("LOKET_REDIS_URL") or None
+    socketio.init_app(
+        app,
+        async_mode="threading",
+        message_queue=message_queue,
+        cors_allowed_origins=app.config.get("LOKET_CORS_ORIGINS", []),
+        manage_session=False,
+        ping_interval=10,
+        ping_timeout=20,
+    )
+    from loket.events import Publisher
+
+    # Bind this app's own Socket.IO server: tests build many apps in one process.
+    publisher = Publisher(socketio.server)
+    publisher.record = bool(app.config.get("LOKET_RECORD_EVENTS"))
+    app.extensions["loket.publisher"] = publisher
+
+    for module in areas:
+        app.register_blueprint(module.bp)
+        init = getattr(module, "init_app", None)
+        if init is not None:
+            init(app)
+    register_error_handlers(app)
+    from loket import templating
+
+    templating.init_app(app)
+    from loket import cli
+
+    cli.register(app)
+
+    with app.app_context():
+        db.create_all()
+    return app
+
+
+def _configure_database(app: Flask) -> None:
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite"):
+        options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+        options = dict(options)
+        connect_args = dict(options.get("connect_args", {}))
+        connect_args.setdefault("timeout", 30)  # wait for the write lock instead of failing
+        options["connect_args"] = connect_args
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record):
+    """WAL lets readers work while a ticket is issued; foreign keys on; wait on locks."""
+    module = type(dbapi_connection).__module__
+    if "sqlite" not in module:
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()

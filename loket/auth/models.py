@@ -1,0 +1,54 @@
+"""Staff accounts: officers serve at counters, supervisors read reports, admins configure.
+
+Visitors never have accounts; tickets are anonymous.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from loket.extensions import db
+from loket.queue.models import Counter
+from loket.timeutil import utcnow
+
+OFFICER, SUPERVISOR, ADMIN = "officer", "supervisor", "admin"
+ROLES = (OFFICER, SUPERVISOR, ADMIN)
+
+counter_officers = Table(
+    "counter_officers",
+    db.metadata,
+    Column("counter_id", ForeignKey("counters.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20), default=OFFICER)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    counters: Mapped[list[Counter]] = relationship(secondary=counter_officers, order_by=Counter.number)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: disabled accounts cannot log in
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def has_role(self, *roles: str) -> bool:
+        return self.role == ADMIN or self.role in roles
+
+    def may_use_counter(self, counter: Counter) -> bool:
+        return self.role == ADMIN or any(c.id == counter.id for c in self.counters)

@@ -1,0 +1,114 @@
+"""The `loket` command: serve the app, load a service standard, manage officers and printers.
+
+Run `loket --help` (or `loket COMMAND --help`) for the details of each command.
+"""
+from __future__ import annotations
+
+import sys
+
+import click
+
+
+def _app():
+    from loket import create_app
+
+    return create_app()
+
+
+@click.group(help="Loket: walk-in service queue (kiosk, display, counter, SKM) for a public-service office.")
+def main():
+    pass
+
+
+@main.command(help="Serve HTTP and Socket.IO on one port. On first start creates the database, loads the "
+                   "bundled Standar Pelayanan, kiosk 1, display 1, a counter per service and an admin "
+                   "account whose one-time password is printed once.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 for the LAN).")
+@click.option("--port", default=5000, show_default=True, type=int, help="Port for HTTP and websockets.")
+@click.option("--debug/--no-debug", default=False, help="Flask debug mode (never in an office).")
+def serve(host: str, port: int, debug: bool):
+    from loket.bootstrap import ensure_ready
+    from loket.extensions import db, socketio
+
+    app = _app()
+    with app.app_context():
+        done = ensure_ready()
+        db.session.remove()
+    if "admin_password" in done:
+        click.echo(f"Created admin account 'admin' with one-time password: {done['admin_password']}")
+        click.echo("Log in at /login and change it; it is not shown again.")
+    if "catalogue" in done:
+        click.echo(f"Loaded the service standard: {done['catalogue']}")
+    click.echo(f"Loket serving on http://{host}:{port}/ (database: {app.config['SQLALCHEMY_DATABASE_URI']})")
+    from loket import workers
+
+    workers.start_background(app)
+    socketio.run(app, host=host, port=port, debug=debug, use_reloader=False, allow_unsafe_werkzeug=True,
+                 log_output=debug)
+
+
+@main.group(help="The office's Standar Pelayanan (service catalogue).")
+def catalogue():
+    pass
+
+
+@catalogue.command("load", help="Load or reload a service standard data file (TOML). Existing tickets are kept; "
+                                "services missing from the file are deactivated, not deleted.")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+def catalogue_load(file: str):
+    from loket.catalogue.loader import CatalogueError, load_file
+
+    app = _app()
+    with app.app_context():
+        try:
+            result = load_file(file)
+        except CatalogueError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(2)
+    click.echo(f"Loaded {file}: {result['created']} created, {result['updated']} updated, "
+               f"{result['deactivated']} deactivated")
+
+
+@main.group(help="Staff accounts.")
+def officer():
+    pass
+
+
+@officer.command("add", help="Create a staff account (prompts for the password) and assign counters.")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["officer", "supervisor", "admin"]), default="officer", show_default=True)
+@click.option("--name", "display_name", default="", help="Name shown to colleagues (never to visitors).")
+@click.option("--counter", "counters", multiple=True, type=int, help="Counter (loket) number; repeatable.")
+@click.password_option(help="Password (prompted when omitted).")
+def officer_add(username: str, role: str, display_name: str, counters: tuple[int, ...], password: str):
+    from sqlalchemy import select
+
+    from loket.auth.models import User
+    from loket.extensions import db
+    from loket.queue.models import Counter
+
+    app = _app()
+    with app.app_context():
+        if db.session.scalar(select(User).where(User.username == username)):
+            click.echo(f"Error: user '{username}' already exists", err=True)
+            sys.exit(2)
+        if len(password) < 8:
+            click.echo("Error: password must be at least 8 characters", err=True)
+            sys.exit(2)
+        assigned = []
+        for number in counters:
+            counter = db.session.scalar(select(Counter).where(Counter.number == number))
+            if counter is None:
+                click.echo(f"Error: no counter {number}", err=True)
+                sys.exit(2)
+            assigned.append(counter)
+        user = User(username=username, role=role, display_name=display_name or username, counters=assigned)
+        user.set_password(password)
+        db.session.add(user)
+        db.session.commit()
+    click.echo(f"Created {role} '{username}'" + (f" at counters {', '.join(map(str, counters))}" if counters else ""))
+
+
+def register(app) -> None:
+    """Hook for `flask --app loket` users: the same commands under `flask loket …`."""
+    app.cli.add_command(main, "loket")

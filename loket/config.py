@@ -1,0 +1,69 @@
+"""Configuration for a Loket app, read from `LOKET_*` environment variables.
+
+Defaults are safe for one office on a LAN: SQLite in the instance folder, WITA time zone.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def instance_path() -> Path:
+    """The instance folder: `LOKET_INSTANCE`, or `./instance` under the working directory."""
+    return Path(os.environ.get("LOKET_INSTANCE") or Path.cwd() / "instance").resolve()
+
+
+def load_secret_key(folder: Path) -> str:
+    """Read the secret key kept in the instance folder, creating it once (never a literal)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_hex(32)
+    # O_EXCL: two processes starting at once must end up with the same key.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+def from_environment(folder: Path) -> dict:
+    """Settings from the environment, with the defaults applied."""
+    env = os.environ.get
+    return {
+        "SECRET_KEY": env("LOKET_SECRET_KEY") or load_secret_key(folder),
+        "SQLALCHEMY_DATABASE_URI": env("LOKET_DATABASE_URL") or f"sqlite:///{folder / 'loket.db'}",
+        "LOKET_TIMEZONE": env("LOKET_TIMEZONE", "Asia/Makassar"),
+        "LOKET_PUBLIC_BASE_URL": env("LOKET_PUBLIC_BASE_URL", ""),
+        "LOKET_REDIS_URL": env("LOKET_REDIS_URL", ""),
+        "LOKET_ISSUE_RATE_LIMIT": env("LOKET_ISSUE_RATE_LIMIT", "20/minute"),
+        "LOKET_CATALOGUE": env("LOKET_CATALOGUE", ""),
+        "SESSION_COOKIE_SECURE": _bool(env("LOKET_SECURE_COOKIES")),
+    }
+
+
+DEFAULTS = {
+    "SQLALCHEMY_ENGINE_OPTIONS": {},
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "WTF_CSRF_TIME_LIMIT": None,  # a counter page stays open all day
+    "BABEL_DEFAULT_LOCALE": "id",
+    "BABEL_DEFAULT_TIMEZONE": "UTC",
+    "MAX_CONTENT_LENGTH": 256 * 1024,
+    "JSON_SORT_KEYS": False,
+    "LOKET_LANGUAGES": ("id", "en"),
+    "LOKET_ESTIMATE_DEFAULT_MINUTES": 10,
+    "LOKET_ESTIMATE_SAMPLE": 20,
+}

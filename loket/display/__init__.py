@@ -1,0 +1,9 @@
+"""The waiting-room display (TV): live numbers, chime and spoken calls.
+
+The blueprint `bp` is registered by `loket.create_app`; views live in `routes.py`.
+"""
+from flask import Blueprint
+
+bp = Blueprint("display", __name__, url_prefix="/display")
+
+from loket.display import routes  # noqa: E402,F401

@@ -1,0 +1,2 @@
+"""Views of the display area (filled in by its issue)."""
+from loket.display import bp  # noqa: F401

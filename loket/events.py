@@ -1,0 +1,94 @@
+"""The one place where state changes become durable and visible: commit, then publish.
+
+Domain code calls `commit_and_publish(event)`; the publisher sends it to Socket.IO rooms
+(in-process, or through Redis when scaled out) and to in-process subscribers such as the
+display renderer. Views never emit by themselves.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Callable
+
+from flask import current_app
+
+from loket.extensions import db
+
+log = logging.getLogger(__name__)
+
+OFFICE_ROOM = "office"
+
+
+def service_room(code: str) -> str:
+    return f"service:{code}"
+
+
+def ticket_room(token: str) -> str:
+    return f"ticket:{token}"
+
+
+def counter_room(counter_id: int) -> str:
+    return f"counter:{counter_id}"
+
+
+@dataclass(frozen=True)
+class DomainEvent:
+    """Something that happened, e.g. `ticket.called`; `public` goes to everyone, `private` per room."""
+
+    name: str
+    public: dict
+    rooms: tuple[str, ...] = (OFFICE_ROOM,)
+    # Extra payloads for specific rooms (a ticket's own page gets its token-bound status).
+    private: dict[str, dict] = field(default_factory=dict)
+
+
+Subscriber = Callable[[DomainEvent], None]
+
+
+class Publisher:
+    """Sends events to Socket.IO rooms and to local subscribers; one per app."""
+
+    def __init__(self, server):
+        self.server = server  # a python-socketio Server (in-process or with a Redis manager)
+        self.subscribers: list[Subscriber] = []
+        self.sent: list[DomainEvent] = []  # kept only when LOKET_RECORD_EVENTS (tests)
+        self.record = False
+
+    def subscribe(self, fn: Subscriber) -> Subscriber:
+        self.subscribers.append(fn)
+        return fn
+
+    def publish(self, event: DomainEvent) -> None:
+        if self.record:
+            self.sent.append(event)
+        for room in event.rooms:
+            self._emit(event.name, event.public, room)
+        for room, payload in event.private.items():
+            self._emit(event.name, payload, room)
+        for fn in self.subscribers:
+            try:
+                fn(event)
+            except Exception:  # a broken screen renderer must never undo a committed change
+                log.exception("subscriber %r failed for %s", fn, event.name)
+
+    def _emit(self, name: str, payload: dict, room: str) -> None:
+        try:
+            self.server.emit(name, payload, to=room, namespace="/")
+        except Exception:
+            log.exception("could not emit %s to %s", name, room)
+
+
+def publisher() -> Publisher:
+    return current_app.extensions["loket.publisher"]
+
+
+def commit_and_publish(*events: DomainEvent) -> None:
+    """Commit the session; only once the change is durable, publish its events."""
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    pub = publisher()
+    for event in events:
+        pub.publish(event)

@@ -1,0 +1,18 @@
+"""Kiosks at the entrance, each with its own printer configuration.
+
+The printer settings are a plain dict understood by `loket.printers.connections.make_printer`.
+"""
+from __future__ import annotations
+
+from sqlalchemy import JSON, Boolean, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from loket.extensions import db
+
+
+class Kiosk(db.Model):
+    __tablename__ = "kiosks"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), default="")
+    printer: Mapped[dict] = mapped_column(JSON, default=dict)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)

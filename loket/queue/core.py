@@ -1,0 +1,473 @@
+"""The queue domain: issue, call, recall, serve, transfer and close tickets.
+
+Plain functions over the database; no Flask request or Socket.IO here. Each state change
+records a TicketEvent and ends in `commit_and_publish`, the one place that publishes.
+"""
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import and_, func, or_, select, update
+
+from loket.events import DomainEvent, OFFICE_ROOM, commit_and_publish, counter_room, service_room, ticket_room
+from loket.extensions import db
+from loket.queue.errors import (
+    CounterNotAllowed,
+    InvalidInput,
+    NotFound,
+    ServiceClosed,
+    TransitionNotAllowed,
+)
+from loket.queue.models import (
+    ACTIVE_STATES,
+    AT_COUNTER_STATES,
+    CALLED,
+    CANCELLED,
+    DONE,
+    NO_SHOW,
+    SERVING,
+    WAITING,
+    Counter,
+    DailySequence,
+    Service,
+    Ticket,
+    TicketEvent,
+)
+from loket.timeutil import local_day, utcnow
+
+
+def N_(message: str) -> str:
+    """Marks a message for translation; the web layer translates it when it answers."""
+    return message
+
+
+PRIORITY_REASONS = ("lansia", "disabilitas", "ibu_hamil", "anak", "korban_bencana")
+
+# Which states each action may start from. Anything else is a TransitionNotAllowed (409).
+ALLOWED = {
+    "call": (WAITING,),
+    "recall": (CALLED, SERVING),
+    "start": (CALLED,),
+    "no_show": (CALLED,),
+    "transfer": (WAITING, CALLED, SERVING),
+    "close": (CALLED, SERVING),
+    "cancel": (WAITING, CALLED),
+}
+
+STATE_LABELS = {
+    WAITING: N_("menunggu"),
+    CALLED: N_("dipanggil"),
+    SERVING: N_("sedang dilayani"),
+    DONE: N_("selesai"),
+    NO_SHOW: N_("tidak hadir"),
+    CANCELLED: N_("dibatalkan"),
+}
+
+
+# --- look-ups -------------------------------------------------------------------------------
+
+def get_service(code: str) -> Service:
+    code = (code or "").strip().upper()
+    service = db.session.scalar(select(Service).where(Service.code == code, Service.active.is_(True)))
+    if service is None:
+        raise NotFound(N_("Layanan '%(code)s' tidak dikenal."), code=code[:10])
+    return service
+
+
+def get_counter(counter_id: int) -> Counter:
+    counter = db.session.get(Counter, counter_id)
+    if counter is None or not counter.active:
+        raise NotFound(N_("Loket %(id)s tidak ditemukan."), id=counter_id)
+    return counter
+
+
+def ticket_by_token(token: str) -> Ticket:
+    ticket = None
+    if token and len(token) <= 64:
+        ticket = db.session.scalar(select(Ticket).where(Ticket.token == token))
+    if ticket is None:
+        raise NotFound(N_("Tiket tidak ditemukan."))
+    return ticket
+
+
+def active_services() -> list[Service]:
+    return list(db.session.scalars(select(Service).where(Service.active.is_(True)).order_by(Service.position)))
+
+
+# --- issuing --------------------------------------------------------------------------------
+
+def _next_sequence(service: Service, day: date) -> int:
+    """Atomically take the next number of a service for a day.
+
+    The row is created if missing, then incremented with UPDATE … RETURNING: the UPDATE takes
+    the database's write lock (SQLite) or the row lock (PostgreSQL), so concurrent issuers in
+    any number of threads or processes are serialised, and a rolled-back ticket rolls back
+    its number too, so the sequence has no gaps.
+    """
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    db.session.execute(
+        insert(DailySequence).values(service_id=service.id, day=day, last=0).on_conflict_do_nothing()
+    )
+    return db.session.execute(
+        update(DailySequence)
+        .where(DailySequence.service_id == service.id, DailySequence.day == day)
+        .values(last=DailySequence.last + 1)
+        .returning(DailySequence.last)
+    ).scalar_one()
+
+
+def issue_ticket(service_code: str, *, priority: bool = False, priority_reason: str | None = None,
+                 kiosk: str | None = None, now: datetime | None = None) -> Ticket:
+    """Give a visitor the next number of a service for today (office-local)."""
+    service = get_service(service_code)
+    now = now or utcnow()
+    day = local_day(now)
+    if not service.is_open_on(day):
+        raise ServiceClosed(N_("Layanan %(name)s sedang tutup hari ini."), name=service.name)
+    if priority_reason is not None:
+        if priority_reason not in PRIORITY_REASONS:
+            raise InvalidInput(N_("Alasan prioritas tidak dikenal."))
+        priority = True
+    seq = _next_sequence(service, day)
+    ticket = Ticket(
+        token=secrets.token_urlsafe(18),  # 144 bits
+        number=f"{service.code}-{seq:03d}",
+        seq=seq,
+        day=day,
+        issued_service_id=service.id,
+        service_id=service.id,
+        priority=bool(priority),
+        priority_reason=priority_reason,
+        state=WAITING,
+        kiosk=kiosk,
+        issued_at=now,
+        queued_at=now,
+    )
+    db.session.add(ticket)
+    db.session.flush()
+    _log(ticket, "issued", data={"priority": ticket.priority, "kiosk": kiosk})
+    commit_and_publish(_event("ticket.issued", ticket))
+    return ticket
+
+
+# --- officer actions ------------------------------------------------------------------------
+
+def _check_counter(counter: Counter, officer) -> None:
+    if officer is not None and not officer.may_use_counter(counter):
+        raise CounterNotAllowed(N_("Anda tidak ditugaskan di %(counter)s."), counter=counter.name)
+
+
+def _check(ticket: Ticket, action: str) -> None:
+    if ticket.state not in ALLOWED[action]:
+        raise TransitionNotAllowed(
+            N_("Tiket %(number)s tidak bisa di-%(action)s karena statusnya %(state)s."),
+            number=ticket.number, action=action, state=ticket.state,
+        )
+
+
+def current_ticket(counter: Counter) -> Ticket | None:
+    """The visitor a counter is dealing with now (called or being served)."""
+    return db.session.scalar(
+        select(Ticket)
+        .where(Ticket.counter_id == counter.id, Ticket.state.in_(AT_COUNTER_STATES))
+        .order_by(Ticket.called_at.desc())
+        .limit(1)
+    )
+
+
+def _queue_order():
+    return (Ticket.priority.desc(), Ticket.queued_at, Ticket.id)
+
+
+def call_next(counter: Counter, *, officer=None, services: list[Service] | None = None) -> Ticket | None:
+    """Call the next waiting ticket for the counter's services; None when nobody waits.
+
+    Claiming is a conditional UPDATE (`… WHERE id = ? AND state = 'waiting'`): when two counters
+    race for the same ticket only one UPDATE matches, the other tries the next candidate.
+    """
+    _check_counter(counter, officer)
+    if counter.paused:
+        raise TransitionNotAllowed(N_("%(counter)s sedang jeda. Lanjutkan dulu untuk memanggil."), counter=counter.name)
+    busy = current_ticket(counter)
+    if busy is not None:
+        raise TransitionNotAllowed(
+            N_("%(counter)s masih melayani %(number)s. Selesaikan atau alihkan dulu."),
+            counter=counter.name, number=busy.number,
+        )
+    service_ids = [s.id for s in (services if services is not None else counter.services)]
+    if not service_ids:
+        raise InvalidInput(N_("%(counter)s belum memilih layanan."), counter=counter.name)
+    today = local_day()
+    now = utcnow()
+    for _attempt in range(20):
+        candidate = db.session.scalar(
+            select(Ticket.id)
+            .where(Ticket.service_id.in_(service_ids), Ticket.state == WAITING, Ticket.day == today)
+            .order_by(*_queue_order())
+            .limit(1)
+        )
+        if candidate is None:
+            db.session.rollback()
+            return None
+        claimed = db.session.execute(
+            update(Ticket)
+            .where(Ticket.id == candidate, Ticket.state == WAITING)
+            .values(state=CALLED, counter_id=counter.id, officer_id=getattr(officer, "id", None),
+                    called_at=now, call_count=Ticket.call_count + 1)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if claimed == 1:
+            ticket = db.session.get(Ticket, candidate)
+            db.session.refresh(ticket)
+            _log(ticket, "called", officer=officer, counter=counter)
+            commit_and_publish(_event("ticket.called", ticket))
+            return ticket
+        db.session.rollback()  # someone else got it; look again
+    raise TransitionNotAllowed(N_("Antrean sedang sibuk, coba lagi."))
+
+
+def recall(ticket: Ticket, *, officer=None) -> Ticket:
+    """Call the same visitor again; counts the calls."""
+    _check(ticket, "recall")
+    _check_counter(ticket.counter, officer)
+    ticket.call_count += 1
+    _log(ticket, "recalled", officer=officer, counter=ticket.counter, data={"call_count": ticket.call_count})
+    commit_and_publish(_event("ticket.recalled", ticket))
+    return ticket
+
+
+def start_service(ticket: Ticket, *, officer=None) -> Ticket:
+    _check(ticket, "start")
+    _check_counter(ticket.counter, officer)
+    ticket.state = SERVING
+    ticket.started_at = utcnow()
+    if officer is not None:
+        ticket.officer_id = officer.id
+    _log(ticket, "started", officer=officer, counter=ticket.counter)
+    commit_and_publish(_event("ticket.serving", ticket))
+    return ticket
+
+
+def mark_no_show(ticket: Ticket, *, officer=None) -> Ticket:
+    _check(ticket, "no_show")
+    _check_counter(ticket.counter, officer)
+    ticket.state = NO_SHOW
+    ticket.finished_at = utcnow()
+    _log(ticket, "no_show", officer=officer, counter=ticket.counter)
+    commit_and_publish(_event("ticket.no_show", ticket))
+    return ticket
+
+
+def close_case(ticket: Ticket, *, officer=None) -> Ticket:
+    """The visitor has been served; the ticket is done and can be rated."""
+    _check(ticket, "close")
+    _check_counter(ticket.counter, officer)
+    now = utcnow()
+    if ticket.started_at is None:
+        ticket.started_at = ticket.called_at or now
+    ticket.state = DONE
+    ticket.finished_at = now
+    if officer is not None:
+        ticket.officer_id = officer.id
+    _log(ticket, "closed", officer=officer, counter=ticket.counter)
+    commit_and_publish(_event("ticket.closed", ticket))
+    return ticket
+
+
+def transfer(ticket: Ticket, target_code: str, *, note: str = "", officer=None) -> Ticket:
+    """Move a ticket to another service's queue; the visitor keeps their number."""
+    _check(ticket, "transfer")
+    if ticket.counter is not None:
+        _check_counter(ticket.counter, officer)
+    target = get_service(target_code)
+    if target.id == ticket.service_id:
+        raise InvalidInput(N_("Tiket sudah berada di layanan %(name)s."), name=target.name)
+    note = (note or "").strip()
+    if len(note) > 500:
+        raise InvalidInput(N_("Catatan terlalu panjang (maksimal 500 karakter)."))
+    source = ticket.service
+    from_counter = ticket.counter
+    ticket.service_id = target.id
+    ticket.service = target
+    ticket.state = WAITING
+    ticket.counter_id = None
+    ticket.counter = None
+    ticket.queued_at = utcnow()
+    ticket.called_at = None
+    ticket.started_at = None
+    _log(ticket, "transferred", officer=officer, counter=from_counter, note=note or None,
+         data={"from": source.code, "to": target.code})
+    commit_and_publish(_event("ticket.transferred", ticket, extra_rooms=(service_room(source.code),)))
+    return ticket
+
+
+def cancel(ticket: Ticket, *, reason: str = "cancelled", officer=None) -> Ticket:
+    _check(ticket, "cancel")
+    ticket.state = CANCELLED
+    ticket.close_reason = reason
+    ticket.finished_at = utcnow()
+    _log(ticket, "cancelled", officer=officer, counter=ticket.counter, data={"reason": reason})
+    commit_and_publish(_event("ticket.cancelled", ticket))
+    return ticket
+
+
+def set_paused(counter: Counter, paused: bool, *, officer=None) -> Counter:
+    _check_counter(counter, officer)
+    counter.paused = bool(paused)
+    commit_and_publish(DomainEvent(
+        "counter.paused" if paused else "counter.resumed",
+        {"counter": counter.number, "counter_name": counter.name, "paused": counter.paused},
+        rooms=(OFFICE_ROOM, counter_room(counter.id)),
+    ))
+    return counter
+
+
+def set_counter_services(counter: Counter, codes: list[str], *, officer=None) -> Counter:
+    """Choose which services a counter draws from today."""
+    _check_counter(counter, officer)
+    services = [get_service(code) for code in dict.fromkeys(codes)]
+    counter.services = services
+    commit_and_publish(DomainEvent(
+        "counter.services",
+        {"counter": counter.number, "services": [s.code for s in services]},
+        rooms=(OFFICE_ROOM, counter_room(counter.id)),
+    ))
+    return counter
+
+
+def set_service_closed(service: Service, closed: bool, *, day: date | None = None) -> Service:
+    """Close a service for the (office-local) day, or open it again."""
+    service.closed_on = (day or local_day()) if closed else None
+    commit_and_publish(DomainEvent(
+        "service.closed" if closed else "service.opened",
+        {"service": service.code, "open": not closed},
+        rooms=(OFFICE_ROOM, service_room(service.code)),
+    ))
+    return service
+
+
+# --- reading the queue ----------------------------------------------------------------------
+
+def waiting_counts(day: date | None = None) -> dict[int, int]:
+    day = day or local_day()
+    rows = db.session.execute(
+        select(Ticket.service_id, func.count()).where(Ticket.state == WAITING, Ticket.day == day)
+        .group_by(Ticket.service_id)
+    )
+    return {service_id: count for service_id, count in rows}
+
+
+def people_ahead(ticket: Ticket) -> int:
+    """How many waiting tickets will be called before this one in its current queue."""
+    if ticket.state != WAITING:
+        return 0
+    return db.session.scalar(
+        select(func.count()).select_from(Ticket).where(
+            Ticket.service_id == ticket.service_id,
+            Ticket.state == WAITING,
+            Ticket.day == ticket.day,
+            Ticket.id != ticket.id,
+            or_(
+                # Priority tickets go first: a priority ticket has no priority tickets "above" it.
+                and_(Ticket.priority.is_(True), ticket.priority is False),
+                and_(Ticket.priority.is_(bool(ticket.priority)),
+                     or_(Ticket.queued_at < ticket.queued_at,
+                         and_(Ticket.queued_at == ticket.queued_at, Ticket.id < ticket.id))),
+            ),
+        )
+    ) or 0
+
+
+def average_service_minutes(service: Service) -> float:
+    """Mean minutes from call to close over the service's recent finished tickets.
+
+    Falls back to the standard's promised time when it is short (minutes), else to a default.
+    """
+    sample = current_app.config.get("LOKET_ESTIMATE_SAMPLE", 20)
+    since = utcnow() - timedelta(days=30)
+    rows = db.session.execute(
+        select(Ticket.called_at, Ticket.finished_at)
+        .where(Ticket.service_id == service.id, Ticket.state == DONE, Ticket.finished_at >= since,
+               Ticket.called_at.is_not(None))
+        .order_by(Ticket.finished_at.desc())
+        .limit(sample)
+    ).all()
+    durations = [(f - c).total_seconds() / 60 for c, f in rows if f and c and f >= c]
+    if durations:
+        return sum(durations) / len(durations)
+    if service.promised_minutes and service.promised_minutes <= 120:
+        return float(service.promised_minutes)
+    return float(current_app.config.get("LOKET_ESTIMATE_DEFAULT_MINUTES", 10))
+
+
+def open_counters_for(service: Service) -> int:
+    counters = db.session.scalars(select(Counter).where(Counter.active.is_(True), Counter.paused.is_(False)))
+    return sum(1 for c in counters if any(s.id == service.id for s in c.services))
+
+
+def estimate_wait_minutes(service: Service, ahead: int) -> int:
+    """Estimated minutes until a visitor with `ahead` people before them is called."""
+    if ahead <= 0:
+        return 0
+    counters = max(open_counters_for(service), 1)
+    return max(1, round(ahead * average_service_minutes(service) / counters))
+
+
+def ticket_status(ticket: Ticket) -> dict:
+    """What a visitor may know about their own ticket (also the ticket room's payload)."""
+    ahead = people_ahead(ticket)
+    counter = ticket.counter
+    return {
+        "number": ticket.number,
+        "service": ticket.service.code,
+        "service_name": ticket.service.name,
+        "state": ticket.state,
+        "priority": ticket.priority,
+        "ahead": ahead,
+        "estimated_wait_minutes": estimate_wait_minutes(ticket.service, ahead) if ticket.state == WAITING else 0,
+        "counter": counter.number if counter else None,
+        "counter_name": counter.name if counter else None,
+        "call_count": ticket.call_count,
+        "close_reason": ticket.close_reason,
+    }
+
+
+# --- internals ------------------------------------------------------------------------------
+
+def _log(ticket: Ticket, kind: str, *, officer=None, counter: Counter | None = None,
+         note: str | None = None, data: dict | None = None) -> None:
+    db.session.add(TicketEvent(
+        ticket_id=ticket.id,
+        kind=kind,
+        at=utcnow(),
+        actor_id=getattr(officer, "id", None),
+        counter_id=counter.id if counter else None,
+        service_id=ticket.service_id,
+        note=note,
+        data=data or {},
+    ))
+
+
+def _event(name: str, ticket: Ticket, extra_rooms: tuple[str, ...] = ()) -> DomainEvent:
+    db.session.flush()
+    counter = ticket.counter
+    public = {
+        "number": ticket.number,
+        "service": ticket.service.code,
+        "service_name": ticket.service.name,
+        "state": ticket.state,
+        "priority": ticket.priority,
+        "counter": counter.number if counter else None,
+        "counter_name": counter.name if counter else None,
+        "call_count": ticket.call_count,
+    }
+    rooms = (OFFICE_ROOM, service_room(ticket.service.code), *extra_rooms)
+    if counter is not None:
+        rooms += (counter_room(counter.id),)
+    return DomainEvent(name, public, rooms=rooms, private={ticket_room(ticket.token): ticket_status(ticket)})

@@ -1,0 +1,38 @@
+"""Errors the queue domain raises; the web layer turns them into readable 4xx answers.
+
+Messages are Indonesian msgids translated by the web layer (Flask-Babel), so the domain stays HTTP-free.
+"""
+from __future__ import annotations
+
+
+class QueueError(Exception):
+    """Base: `message` is a sentence for a person, `status` the HTTP status it maps to."""
+
+    status = 400
+
+    def __init__(self, message: str, **params):
+        super().__init__(message % params if params else message)
+        self.message = message
+        self.params = params
+
+
+class NotFound(QueueError):
+    status = 404
+
+
+class TransitionNotAllowed(QueueError):
+    """The ticket is not in a state where this action makes sense (e.g. recall a finished ticket)."""
+
+    status = 409
+
+
+class ServiceClosed(QueueError):
+    status = 409
+
+
+class CounterNotAllowed(QueueError):
+    status = 403
+
+
+class InvalidInput(QueueError):
+    status = 400

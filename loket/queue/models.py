@@ -1,0 +1,129 @@
+"""Persistent queue state: services, counters, tickets, the daily sequences and the event log.
+
+Only data and small derived properties live here; every change goes through `loket.queue.core`.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from loket.extensions import db
+from loket.timeutil import utcnow
+
+WAITING, CALLED, SERVING, DONE, NO_SHOW, CANCELLED = "waiting", "called", "serving", "done", "no_show", "cancelled"
+STATES = (WAITING, CALLED, SERVING, DONE, NO_SHOW, CANCELLED)
+ACTIVE_STATES = (WAITING, CALLED, SERVING)
+AT_COUNTER_STATES = (CALLED, SERVING)
+
+counter_services = Table(
+    "counter_services",
+    db.metadata,
+    Column("counter_id", ForeignKey("counters.id", ondelete="CASCADE"), primary_key=True),
+    Column("service_id", ForeignKey("services.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Service(db.Model):
+    """One service of the office's Standar Pelayanan; `standard` keeps the full text as data."""
+
+    __tablename__ = "services"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(2), unique=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    name: Mapped[str] = mapped_column(String(200))
+    standard: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Minutes the standard promises when it promises minutes/hours (None for day-long services).
+    promised_minutes: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # A service closed for the day: the kiosk issues nothing for it until the next office day.
+    closed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+    def is_open_on(self, day: date) -> bool:
+        return self.active and self.closed_on != day
+
+    def __repr__(self) -> str:
+        return f"<Service {self.code} {self.slug}>"
+
+
+class Counter(db.Model):
+    """A loket: where an officer calls and serves visitors."""
+
+    __tablename__ = "counters"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    services: Mapped[list[Service]] = relationship(secondary=counter_services, order_by=Service.position)
+
+    def __repr__(self) -> str:
+        return f"<Counter {self.number}>"
+
+
+class DailySequence(db.Model):
+    """The last number handed out per service and office-local day: the source of ticket numbers."""
+
+    __tablename__ = "daily_sequences"
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Ticket(db.Model):
+    """A visitor's place in a queue; `number` stays the same across transfers."""
+
+    __tablename__ = "tickets"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    number: Mapped[str] = mapped_column(String(16))
+    seq: Mapped[int] = mapped_column(Integer)
+    day: Mapped[date] = mapped_column(Date)
+    issued_service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    priority: Mapped[bool] = mapped_column(Boolean, default=False)
+    priority_reason: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    state: Mapped[str] = mapped_column(String(12), default=WAITING)
+    close_reason: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    counter_id: Mapped[int | None] = mapped_column(ForeignKey("counters.id"), nullable=True)
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    kiosk: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    call_count: Mapped[int] = mapped_column(Integer, default=0)
+    issued_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    queued_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    called_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+    service: Mapped[Service] = relationship(foreign_keys=[service_id])
+    issued_service: Mapped[Service] = relationship(foreign_keys=[issued_service_id])
+    counter: Mapped[Counter | None] = relationship()
+
+    __table_args__ = (
+        Index("ix_tickets_queue", "service_id", "state", "priority", "queued_at"),
+        Index("ix_tickets_number_day", "issued_service_id", "day", "seq", unique=True),
+    )
+
+    @property
+    def is_active(self) -> bool:
+        return self.state in ACTIVE_STATES
+
+    def __repr__(self) -> str:
+        return f"<Ticket {self.number} {self.state}>"
+
+
+class TicketEvent(db.Model):
+    """Append-only log of everything that happened to a ticket: who, what, when."""
+
+    __tablename__ = "ticket_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    counter_id: Mapped[int | None] = mapped_column(ForeignKey("counters.id"), nullable=True)
+    service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id"), nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    data: Mapped[dict] = mapped_column(JSON, default=dict)

@@ -1,0 +1,54 @@
+"""Socket.IO connection handling: which rooms a screen may join.
+
+Rooms: `office` (everyone), `service:<code>`, `ticket:<token>` (a visitor's own ticket),
+`display:<id>`, `counter:<id>` (logged-in officers assigned to it). Areas add their own handlers.
+"""
+from __future__ import annotations
+
+from flask_login import current_user
+from flask_socketio import join_room, leave_room
+from sqlalchemy import select
+
+from loket.extensions import db, socketio
+
+
+def _allowed(room: str) -> bool:
+    from loket.display.models import Display
+    from loket.queue.models import Counter, Service, Ticket
+
+    if not isinstance(room, str) or len(room) > 80:
+        return False
+    if room == "office":
+        return True
+    kind, _, key = room.partition(":")
+    if kind == "service":
+        return db.session.scalar(select(Service.id).where(Service.code == key)) is not None
+    if kind == "ticket":
+        return db.session.scalar(select(Ticket.id).where(Ticket.token == key)) is not None
+    if kind == "display":
+        return db.session.get(Display, key) is not None
+    if kind == "counter" and key.isdigit():
+        counter = db.session.get(Counter, int(key))
+        return bool(counter and current_user.is_authenticated and current_user.may_use_counter(counter))
+    return False
+
+
+@socketio.on("subscribe")
+def subscribe(data):
+    """Sent by every live page after (re)connecting: `{"rooms": [...]}`; acks the joined rooms."""
+    rooms = data.get("rooms") if isinstance(data, dict) else None
+    if not isinstance(rooms, list):
+        return {"ok": False, "message": "rooms must be a list"}
+    joined = [room for room in rooms[:20] if _allowed(room)]
+    for room in joined:
+        join_room(room)
+    db.session.remove()
+    return {"ok": True, "rooms": joined}
+
+@socketio.on("unsubscribe")
+def unsubscribe(data):
+    """Sent by a page that stops following a room."""
+    for room in (data or {}).get("rooms", [])[:20]:
+        if isinstance(room, str):
+            leave_room(room)
+    return {"ok": True}

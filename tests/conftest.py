@@ -1,0 +1,210 @@
+"""Shared fixtures: an app per test on its own SQLite file, clients, officers, tickets, live server.
+
+Browser tests use Debian's chromium through Playwright; with LOKET_REQUIRE_BROWSER=1 (CI) a
+missing browser is an error, not a skip. Same for PostgreSQL/Redis with LOKET_REQUIRE_SERVICES=1.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+
+from loket import create_app
+from loket.extensions import db
+
+CHROMIUM = os.environ.get("LOKET_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = Path(__file__).parent / "artifacts"
+
+
+def require_or_skip(condition: bool, what: str, env: str = "LOKET_REQUIRE_BROWSER") -> None:
+    """Skip when a real part is missing, except in CI where that must fail loudly."""
+    if condition:
+        return
+    if os.environ.get(env) == "1":
+        pytest.fail(f"{what} is required ({env}=1) but not available")
+    pytest.skip(f"{what} not available")
+
+
+def make_app(tmp_path: Path, **overrides):
+    instance = tmp_path / "instance"
+    config = {
+        "TESTING": True,
+        "INSTANCE_PATH": str(instance),
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'test.db'}",
+        "LOKET_PUBLIC_BASE_URL": "http://loket.test",
+        "LOKET_RECORD_EVENTS": True,
+        "RATELIMIT_ENABLED": False,
+        "WTF_CSRF_ENABLED": False,
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture
+def app_config():
+    """Override per test module/test to change the app's config."""
+    return {}
+
+
+@pytest.fixture
+def app(tmp_path, app_config):
+    from loket.bootstrap import ensure_ready
+
+    app = make_app(tmp_path, **app_config)
+    with app.app_context():
+        app.config["LOKET_ADMIN_PASSWORD"] = ensure_ready().get("admin_password")
+        db.session.remove()
+    app.extensions["loket.publisher"].sent.clear()  # tests see only their own events
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def ctx(app):
+    with app.app_context():
+        yield app
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def published(app):
+    """The domain events published so far (LOKET_RECORD_EVENTS)."""
+    return app.extensions["loket.publisher"].sent
+
+
+@pytest.fixture
+def make_user(app):
+    """Create a staff account: make_user("budi", role="officer", counters=[1])."""
+    from loket.auth.models import User
+    from loket.queue.models import Counter
+    from sqlalchemy import select
+
+    def make(username="petugas", *, role="officer", counters=(1,), password="rahasia-123"):
+        with app.app_context():
+            user = User(username=username, role=role, display_name=username.title())
+            user.set_password(password)
+            user.counters = [db.session.scalar(select(Counter).where(Counter.number == n)) for n in counters]
+            db.session.add(user)
+            db.session.commit()
+            return user.id
+
+    return make
+
+
+def login(client, username, password="rahasia-123"):
+    response = client.post("/login", data={"username": username, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return client
+
+
+@pytest.fixture
+def officer(app, make_user):
+    """A test client logged in as an officer assigned to counter 1."""
+    make_user("officer1", role="officer", counters=(1,))
+    return login(app.test_client(), "officer1")
+
+
+@pytest.fixture
+def admin_client(app, make_user):
+    make_user("admin2", role="admin", counters=())
+    return login(app.test_client(), "admin2")
+
+
+@pytest.fixture
+def make_ticket(ctx):
+    """Issue a ticket through the domain: make_ticket("A", priority=False)."""
+    from loket.queue import core
+
+    def make(code="A", **kwargs):
+        return core.issue_ticket(code, **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def make_counter(ctx):
+    from loket.queue.models import Counter, Service
+    from sqlalchemy import func, select
+
+    def make(codes=("A",), name=None):
+        number = (db.session.scalar(select(func.max(Counter.number))) or 0) + 1
+        services = [db.session.scalar(select(Service).where(Service.code == c)) for c in codes]
+        counter = Counter(number=number, name=name or f"Loket {number}", services=services)
+        db.session.add(counter)
+        db.session.commit()
+        return counter
+
+    return make
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    """The app served in-process (HTTP + Socket.IO) on a free port, so tests can act through the
+    domain layer and the browser sees the events."""
+
+    def __init__(self, app):
+        from werkzeug.serving import make_server
+
+        self.app = app
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = make_server("127.0.0.1", self.port, app, threaded=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.server.shutdown()
+        self.thread.join(5)
+
+
+@pytest.fixture
+def live_server(app):
+    app.config["LOKET_PUBLIC_BASE_URL"] = "http://127.0.0.1"  # replaced below with the real port
+    server = LiveServer(app)
+    app.config["LOKET_PUBLIC_BASE_URL"] = server.url
+    server.start()
+    yield server
+    server.stop()
+
+
+# --- Playwright / chromium ------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    require_or_skip(Path(CHROMIUM).exists() or shutil.which("chromium") is not None, "Debian chromium")
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+    }
+
+
+@pytest.fixture
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
