@@ -1,0 +1,141 @@
+"""App factory, configuration, translations, error pages and the public standard pages."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from loket.extensions import db
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_stdlib_queue_is_not_shadowed():
+    out = subprocess.run([sys.executable, "-c", "import queue; print(queue.Queue)"], cwd=ROOT,
+                         capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "<class 'queue.Queue'>"
+
+
+def test_secret_key_is_generated_once_per_instance(tmp_path):
+    from loket import create_app
+
+    os.environ.pop("LOKET_SECRET_KEY", None)
+    config = {"INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/a.db"}
+    first = create_app(dict(config)).secret_key
+    second = create_app(dict(config)).secret_key
+    assert first == second and len(first) >= 64
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+    other = tmp_path / "other"
+    assert create_app({"INSTANCE_PATH": str(other), "SQLALCHEMY_DATABASE_URI": f"sqlite:///{other}/a.db"}).secret_key != first
+
+
+def test_environment_configures_database_and_timezone(tmp_path, monkeypatch):
+    from loket import create_app
+
+    monkeypatch.setenv("LOKET_INSTANCE", str(tmp_path / "inst"))
+    monkeypatch.setenv("LOKET_DATABASE_URL", f"sqlite:///{tmp_path}/env.db")
+    app = create_app()
+    assert app.instance_path == str(tmp_path / "inst")
+    assert app.config["SQLALCHEMY_DATABASE_URI"].endswith("env.db")
+    assert app.config["LOKET_TIMEZONE"] == "Asia/Makassar"
+    monkeypatch.delenv("LOKET_DATABASE_URL")
+    assert create_app().config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'inst' / 'loket.db'}"
+
+
+def test_committed_translations_are_compiled():
+    from babel.messages.mofile import read_mo
+    from babel.messages.pofile import read_po
+
+    pos = list((ROOT / "loket").glob("**/translations/*/LC_MESSAGES/*.po"))
+    assert pos
+    for po in pos:
+        with po.open("rb") as fh:
+            source = {m.id: m.string for m in read_po(fh) if m.id and m.string}
+        with po.with_suffix(".mo").open("rb") as fh:
+            built = {m.id: m.string for m in read_mo(fh) if m.id}
+        assert built == source, f"run scripts/compile_translations.py ({po})"
+
+
+def test_first_start_creates_kiosk_display_counters_and_admin(ctx):
+    from sqlalchemy import select
+
+    from loket.auth.models import User
+    from loket.display.models import Display
+    from loket.kiosk.models import Kiosk
+    from loket.queue.models import Counter
+
+    counters = db.session.scalars(select(Counter).order_by(Counter.number)).all()
+    assert [(c.number, [s.code for s in c.services]) for c in counters] == [
+        (1, ["A"]), (2, ["B"]), (3, ["C"]), (4, ["D"]), (5, ["E"]), (6, ["F"])]
+    assert db.session.get(Kiosk, "1") and db.session.get(Display, "1")
+    admin = db.session.scalar(select(User).where(User.role == "admin"))
+    assert admin.check_password(ctx.config["LOKET_ADMIN_PASSWORD"])
+
+
+def test_standard_page_lists_all_services_with_maklumat(client, ctx):
+    from loket.queue.models import Service
+
+    html = client.get("/standar-pelayanan").get_data(as_text=True)
+    for service in db.session.scalars(db.select(Service)):
+        assert service.name in html
+    assert "Maklumat Pelayanan" in html and "sanggup menyelenggarakan pelayanan" in html
+
+
+def test_service_page_shows_every_part_of_the_standard(client, ctx):
+    from loket.queue.models import Service
+
+    for service in db.session.scalars(db.select(Service)):
+        html = client.get(f"/standar-pelayanan/{service.slug}").get_data(as_text=True)
+        std = service.standard
+        texts = [r if isinstance(r, str) else r["text"] for r in std["requirements"]]
+        texts += std["procedure"] + std["legal_basis"] + std["facilities"] + std["security_guarantees"]
+        for text in texts:
+            assert text.replace("&", "&amp;").replace('"', "&#34;").replace("'", "&#39;") in html, text
+
+
+def test_language_switch_translates_the_page(client):
+    assert "Persyaratan" in client.get("/standar-pelayanan/verifikasi-akun-penyedia").get_data(as_text=True)
+    html = client.get("/standar-pelayanan/verifikasi-akun-penyedia?lang=en").get_data(as_text=True)
+    assert "Requirements" in html and 'lang="en"' in html
+    # the choice sticks for the session
+    assert "Requirements" in client.get("/standar-pelayanan/verifikasi-akun-penyedia").get_data(as_text=True)
+
+
+def test_unknown_pages_get_a_friendly_404(client):
+    response = client.get("/standar-pelayanan/tidak-ada")
+    assert response.status_code == 404
+    assert "Layanan tidak ditemukan." in response.get_data(as_text=True)
+    assert client.get("/api/v1/nothing").get_json()["message"]
+
+
+def test_catalogue_reload_keeps_tickets(ctx, make_ticket, tmp_path):
+    import tomllib
+
+    from loket.catalogue import loader
+    from loket.queue.models import Service, Ticket
+
+    ticket = make_ticket("A")
+    data = tomllib.loads(loader.BUNDLED.read_text())
+    data["services"][0]["name"] = "Verifikasi Akun (revisi)"
+    data["services"] = data["services"][:5]  # F dropped from the new file
+    result = loader.load(data)
+    assert result == {"created": 0, "updated": 5, "deactivated": 1}
+    assert db.session.get(Ticket, ticket.id).service.name == "Verifikasi Akun (revisi)"
+    assert db.session.scalar(db.select(Service).where(Service.code == "F")).active is False
+
+
+def test_catalogue_load_command(runner, tmp_path):
+    from loket.catalogue import loader
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[office]\nname='x'\n")
+    # the CLI builds its own app from the environment: point it at this test's instance
+    env = {"LOKET_INSTANCE": str(tmp_path / "cli")}
+    result = runner.invoke(args=["loket", "catalogue", "load", str(bad)], env=env)
+    assert result.exit_code == 2 and "no [[services]]" in result.output
+    result = runner.invoke(args=["loket", "catalogue", "load", str(loader.BUNDLED)], env=env)
+    assert result.exit_code == 0, result.output
+    assert "6 created" in result.output
