@@ -109,6 +109,24 @@ def officer_add(username: str, role: str, display_name: str, counters: tuple[int
     click.echo(f"Created {role} '{username}'" + (f" at counters {', '.join(map(str, counters))}" if counters else ""))
 
 
+def _add_area_commands() -> None:
+    """Areas contribute commands in `loket/<area>/commands.py` as a click `group` or `commands` list."""
+    from importlib import import_module
+    from importlib.util import find_spec
+
+    for area in ("kiosk", "display", "counter", "feedback", "admin", "printers", "queue"):
+        name = f"loket.{area}.commands"
+        if find_spec(name) is None:
+            continue
+        module = import_module(name)
+        for command in getattr(module, "commands", []) or [getattr(module, "group", None)]:
+            if command is not None:
+                main.add_command(command)
+
+
+_add_area_commands()
+
+
 def register(app) -> None:
     """Hook for `flask --app loket` users: the same commands under `flask loket …`."""
     app.cli.add_command(main, "loket")

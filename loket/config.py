@@ -48,6 +48,8 @@ def from_environment(folder: Path) -> dict:
         "LOKET_REDIS_URL": env("LOKET_REDIS_URL", ""),
         "LOKET_ISSUE_RATE_LIMIT": env("LOKET_ISSUE_RATE_LIMIT", "20/minute"),
         "LOKET_CATALOGUE": env("LOKET_CATALOGUE", ""),
+        "LOKET_OFFICE_HOURS": env("LOKET_OFFICE_HOURS", "mon-thu 07:30-15:30; fri 07:30-13:00"),
+        "LOKET_HOLIDAYS": env("LOKET_HOLIDAYS", ""),
         "SESSION_COOKIE_SECURE": _bool(env("LOKET_SECURE_COOKIES")),
     }
 

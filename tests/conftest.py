@@ -39,6 +39,7 @@ def make_app(tmp_path: Path, **overrides):
         "LOKET_RECORD_EVENTS": True,
         "RATELIMIT_ENABLED": False,
         "WTF_CSRF_ENABLED": False,
+        "LOKET_OFFICE_HOURS": "24/7",  # tests run at any hour; hours are tested on their own
     }
     config.update(overrides)
     return create_app(config)

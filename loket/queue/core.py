@@ -13,8 +13,10 @@ from sqlalchemy import and_, func, or_, select, update
 
 from loket.events import DomainEvent, OFFICE_ROOM, commit_and_publish, counter_room, service_room, ticket_room
 from loket.extensions import db
+from loket.queue import hours
 from loket.queue.errors import (
     CounterNotAllowed,
+    OfficeClosed,
     InvalidInput,
     NotFound,
     ServiceClosed,
@@ -128,6 +130,12 @@ def issue_ticket(service_code: str, *, priority: bool = False, priority_reason: 
     service = get_service(service_code)
     now = now or utcnow()
     day = local_day(now)
+    office = hours.state(now)
+    if not office.open:
+        if office.opens_at is not None:
+            raise OfficeClosed(N_("Kantor sudah tutup. Antrean dibuka lagi %(when)s."),
+                               when=office.opens_at.strftime("%d-%m-%Y %H:%M"))
+        raise OfficeClosed(N_("Kantor sedang tutup."))
     if not service.is_open_on(day):
         raise ServiceClosed(N_("Layanan %(name)s sedang tutup hari ini."), name=service.name)
     if priority_reason is not None:

@@ -36,3 +36,9 @@ class CounterNotAllowed(QueueError):
 
 class InvalidInput(QueueError):
     status = 400
+
+
+class OfficeClosed(QueueError):
+    """Outside office hours (or a holiday): no tickets are issued."""
+
+    status = 409
