@@ -109,6 +109,15 @@ def create_app(config: dict | None = None) -> Flask:
 
 def _configure_database(app: Flask) -> None:
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    # PostgreSQL goes through psycopg 3 whichever spelling the operator used.
+    for prefix in ("postgres://", "postgresql://"):
+        if uri.startswith(prefix):
+            uri = "postgresql+psycopg://" + uri[len(prefix):]
+            app.config["SQLALCHEMY_DATABASE_URI"] = uri
+    if uri.startswith("postgresql"):
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        options.setdefault("pool_pre_ping", True)
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     if uri.startswith("sqlite"):
         options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
         options = dict(options)

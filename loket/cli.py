@@ -130,3 +130,7 @@ _add_area_commands()
 def register(app) -> None:
     """Hook for `flask --app loket` users: the same commands under `flask loket …`."""
     app.cli.add_command(main, "loket")
+
+
+if __name__ == "__main__":
+    main()

@@ -51,10 +51,38 @@ def app_config():
     return {}
 
 
+def require_service(env: str, what: str) -> str:
+    """The URL of a test server started by scripts/services.sh, or skip (fail under CI)."""
+    url = os.environ.get(env)
+    require_or_skip(bool(url), f"{what} ({env})", env="LOKET_REQUIRE_SERVICES")
+    return url
+
+
+def fresh_postgres_url() -> str:
+    """The test PostgreSQL database, emptied: every test starts from a clean schema."""
+    from sqlalchemy import create_engine, text
+
+    url = require_service("LOKET_TEST_POSTGRES_URL", "PostgreSQL")
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    return url
+
+
 @pytest.fixture
-def app(tmp_path, app_config):
+def app_database():
+    """Which database the `app` fixture uses; parametrize with "postgresql" to run on both."""
+    return "sqlite"
+
+
+@pytest.fixture
+def app(tmp_path, app_config, app_database):
     from loket.bootstrap import ensure_ready
 
+    if app_database == "postgresql":
+        app_config = {"SQLALCHEMY_DATABASE_URI": fresh_postgres_url(), **app_config}
     app = make_app(tmp_path, **app_config)
     with app.app_context():
         app.config["LOKET_ADMIN_PASSWORD"] = ensure_ready().get("admin_password")

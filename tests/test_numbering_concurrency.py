@@ -7,11 +7,15 @@ import sys
 import textwrap
 import threading
 
+import pytest
 from sqlalchemy import select
 
 from loket.extensions import db
 from loket.queue import core
 from loket.queue.models import Ticket
+
+
+pytestmark = pytest.mark.parametrize("app_database", ["sqlite", "postgresql"])
 
 
 def _numbers(app, code="A"):
@@ -56,7 +60,8 @@ WORKER = textwrap.dedent("""
     from loket import create_app
     from loket.extensions import db
     from loket.queue import core
-    app = create_app({"INSTANCE_PATH": sys.argv[1], "SQLALCHEMY_DATABASE_URI": sys.argv[2]})
+    app = create_app({"INSTANCE_PATH": sys.argv[1], "SQLALCHEMY_DATABASE_URI": sys.argv[2],
+                      "LOKET_OFFICE_HOURS": "24/7"})
     count = int(sys.argv[3])
     with app.app_context():
         # start together: wait for the go file

@@ -11,6 +11,9 @@ from loket.queue import core
 from loket.queue.errors import InvalidInput, NotFound, ServiceClosed, TransitionNotAllowed
 from loket.queue.models import Counter, Service, Ticket, TicketEvent
 
+# The domain must behave the same on the embedded and the scale-out database.
+pytestmark = pytest.mark.parametrize("app_database", ["sqlite", "postgresql"])
+
 
 def counter(number=1) -> Counter:
     return db.session.scalar(select(Counter).where(Counter.number == number))
