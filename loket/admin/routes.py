@@ -1,2 +1,106 @@
-"""Views of the admin area (filled in by its issue)."""
-from loket.admin import bp  # noqa: F401
+"""Supervisor and officer pages: SKM/IKM and service-time reports, complaint handling.
+
+Thin views over `loket.feedback.reports` and `loket.feedback.complaints`; contacts are shown only here.
+"""
+from __future__ import annotations
+
+from flask import redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from loket.admin import bp
+from loket.auth.models import OFFICER, SUPERVISOR
+from loket.extensions import db, limiter
+from loket.feedback import complaints as complaint_domain
+from loket.feedback import reports
+from loket.feedback.models import CATEGORIES, COMPLAINT_STATUSES, STAFF_CHANNELS
+from loket.queue import core
+from loket.queue.errors import QueueError
+from loket.web import page, queue_error_message, role_required
+
+
+@bp.route("/")
+@role_required(OFFICER, SUPERVISOR)
+def index():
+    open_items = complaint_domain.listing("open")
+    overdue = sum(1 for c in open_items if complaint_domain.is_overdue(c))
+    return page("admin/index.html", open_count=len(open_items), overdue=overdue)
+
+
+@bp.route("/laporan")
+@role_required(SUPERVISOR)
+def report():
+    """IKM per service and overall, quick ratings beside it, times vs the standard, complaints."""
+    period = reports.parse_period(request.args.get("periode"))
+    rows, overall = reports.ikm_report(period)
+    return page("admin/report.html", period=period, rows=rows, overall=overall,
+                ratings=reports.quick_ratings(period), times=reports.service_times(period),
+                complaints=reports.complaint_summary(period),
+                status_labels=complaint_domain.STATUS_LABELS, category_labels=complaint_domain.CATEGORY_LABELS)
+
+
+def _context():
+    return {"status_labels": complaint_domain.STATUS_LABELS, "category_labels": complaint_domain.CATEGORY_LABELS,
+            "channel_labels": complaint_domain.CHANNEL_LABELS, "format_code": complaint_domain.format_code,
+            "is_overdue": complaint_domain.is_overdue, "due_date": complaint_domain.due_date}
+
+
+@bp.route("/pengaduan")
+@role_required(OFFICER, SUPERVISOR)
+def complaints():
+    status = request.args.get("status") or "open"
+    if status not in COMPLAINT_STATUSES + ("open", "all"):
+        status = "open"
+    items = complaint_domain.listing(None if status == "all" else status)
+    return page("admin/complaints.html", items=items, status=status, statuses=COMPLAINT_STATUSES, **_context())
+
+
+def _record_form(values=None, errors=None, status=200):
+    return page("admin/complaint_record.html", values=values or {"channel": "phone", "category": "pengaduan"},
+                errors=errors or {}, channels=STAFF_CHANNELS, categories=CATEGORIES, services=core.active_services(),
+                message_max=complaint_domain.MESSAGE_MAX, status=status, **_context())
+
+
+@bp.route("/pengaduan/baru", methods=["GET", "POST"])
+@role_required(OFFICER, SUPERVISOR)
+@limiter.limit("30/minute", methods=["POST"])
+def complaint_record():
+    """An officer records a complaint that came by telephone, email, letter, box, LAPOR!, Mesadu or in person."""
+    if request.method == "GET":
+        return _record_form()
+    values = {key: (request.form.get(key) or "") for key in
+              ("channel", "category", "service", "message", "name", "contact")}
+    errors = complaint_domain.validate(category=values["category"], message=values["message"],
+                                       service_code=values["service"], name=values["name"],
+                                       contact=values["contact"], channel=values["channel"])
+    if values["channel"] not in STAFF_CHANNELS:
+        errors["channel"] = "Saluran tidak dikenal."
+    if errors:
+        return _record_form(values, errors, status=400)
+    complaint = complaint_domain.submit(
+        category=values["category"], message=values["message"], service_code=values["service"],
+        name=values["name"], contact=values["contact"], channel=values["channel"], recorded_by=current_user)
+    return redirect(url_for("admin.complaint", complaint_id=complaint.id), code=303)
+
+
+@bp.route("/pengaduan/<int:complaint_id>", methods=["GET", "POST"])
+@role_required(OFFICER, SUPERVISOR)
+def complaint(complaint_id: int):
+    """One complaint with its contact details; POST moves its status on (with the written response)."""
+    item = complaint_domain.get(complaint_id)
+    error, status, draft = None, 200, None
+    if request.method == "POST":
+        draft = request.form.get("response") or ""
+        try:
+            complaint_domain.change_status(item, (request.form.get("status") or "")[:20], response=draft,
+                                           officer=current_user)
+        except QueueError as exc:
+            # Keep what the officer typed; say what is wrong beside the form.
+            error, status = queue_error_message(exc), exc.status
+            db.session.rollback()
+            item = complaint_domain.get(complaint_id)
+        else:
+            return redirect(url_for("admin.complaint", complaint_id=item.id, ok=1), code=303)
+    return page("admin/complaint.html", item=item, saved=request.args.get("ok") == "1", error=error,
+                draft=draft, status=status, response_max=complaint_domain.RESPONSE_MAX,
+                track_url=url_for("feedback.complaint_track", code=item.code), **_context())

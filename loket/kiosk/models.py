@@ -16,3 +16,8 @@ class Kiosk(db.Model):
     name: Mapped[str] = mapped_column(String(120), default="")
     printer: Mapped[dict] = mapped_column(JSON, default=dict)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+# Print jobs belong to kiosks; importing them here lets create_all see their table
+# (loket.printers is a plain package, not a blueprint area the app factory scans).
+from loket.printers.models import PrintJob  # noqa: E402,F401

@@ -1,0 +1,49 @@
+"""`loket privacy …`: personal-data housekeeping (UU 27/2022: delete when retention ends).
+
+`loket privacy purge` removes names and contacts from complaints older than LOKET_CONTACT_RETENTION_DAYS.
+"""
+from __future__ import annotations
+
+import click
+
+
+@click.group(help="Personal data housekeeping (complaint contact details).")
+def privacy():
+    pass
+
+
+@privacy.command("purge", help="Remove name and contact details from complaints received more than "
+                               "LOKET_CONTACT_RETENTION_DAYS (default 90) days ago. The complaint itself, "
+                               "its status and response are kept.")
+@click.option("--days", type=click.IntRange(min=0), default=None,
+              help="Retention in days (overrides LOKET_CONTACT_RETENTION_DAYS).")
+def purge(days: int | None):
+    app = None if _has_app() else _make_app()
+    if app is None:
+        _run(days)
+        return
+    with app.app_context():
+        _run(days)
+
+
+def _has_app() -> bool:
+    from flask import has_app_context
+
+    return has_app_context()
+
+
+def _make_app():
+    from loket import create_app
+
+    return create_app()
+
+
+def _run(days: int | None) -> None:
+    from loket.feedback import complaints
+
+    keep = complaints.retention_days() if days is None else days
+    count = complaints.purge_contacts(days=keep)
+    click.echo(f"Removed contact details from {count} complaint(s) older than {keep} days.")
+
+
+group = privacy

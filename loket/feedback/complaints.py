@@ -1,0 +1,268 @@
+"""The complaint domain (pengaduan/saran/masukan): submit, record from other channels, handle, purge contacts.
+
+Plain functions; every change ends in `commit_and_publish`. Due dates count office working days.
+"""
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from loket.events import DomainEvent, commit_and_publish
+from loket.extensions import db
+from loket.feedback.models import (
+    ANSWERED,
+    CATEGORIES,
+    CHANNELS,
+    CLOSED,
+    IN_PROGRESS,
+    OPEN_STATUSES,
+    RECEIVED,
+    Complaint,
+)
+from loket.queue.errors import InvalidInput, NotFound, TransitionNotAllowed
+from loket.queue.models import Service
+from loket.timeutil import local_day, utcnow
+
+
+def N_(message: str) -> str:
+    """Marks a message for translation; the web layer translates it."""
+    return message
+
+
+MESSAGE_MAX = 2000
+RESPONSE_MAX = 4000
+NAME_MAX = 120
+CONTACT_MAX = 120
+# No 0/O, 1/I/L: codes are read off paper and typed on phones. 32**10 = 2**50 codes.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 10
+
+# Which statuses each target status may be reached from.
+ALLOWED = {
+    IN_PROGRESS: (RECEIVED,),
+    ANSWERED: (RECEIVED, IN_PROGRESS, ANSWERED),  # answering again corrects the response
+    CLOSED: (ANSWERED,),
+}
+
+STATUS_LABELS = {
+    RECEIVED: N_("diterima"),
+    IN_PROGRESS: N_("sedang diproses"),
+    ANSWERED: N_("dijawab"),
+    CLOSED: N_("selesai"),
+}
+CATEGORY_LABELS = {"pengaduan": N_("Pengaduan"), "saran": N_("Saran"), "masukan": N_("Masukan")}
+CHANNEL_LABELS = {
+    "kiosk": N_("Kios"),
+    "web": N_("Situs web"),
+    "phone": N_("Telepon"),
+    "email": N_("Email"),
+    "letter": N_("Surat"),
+    "suggestion_box": N_("Kotak saran"),
+    "sp4n_lapor": N_("SP4N-LAPOR!"),
+    "klungkung_mesadu": N_("Klungkung Mesadu"),
+    "in_person": N_("Datang langsung"),
+}
+
+
+# --- settings -------------------------------------------------------------------------------
+
+def response_days() -> int:
+    return int(current_app.config.get("LOKET_COMPLAINT_RESPONSE_DAYS") or 5)
+
+
+def retention_days() -> int:
+    return int(current_app.config.get("LOKET_CONTACT_RETENTION_DAYS") or 90)
+
+
+def holidays() -> set[date]:
+    raw = current_app.config.get("LOKET_HOLIDAYS") or ""
+    if isinstance(raw, str):
+        raw = [x for x in raw.replace(",", " ").split() if x]
+    return {d if isinstance(d, date) else date.fromisoformat(str(d)) for d in raw}
+
+
+# --- working days ---------------------------------------------------------------------------
+
+def add_working_days(day: date, count: int, skip: set[date] | None = None) -> date:
+    """The `count`-th working day after `day` (Mon–Fri, not a holiday)."""
+    skip = holidays() if skip is None else skip
+    current = day
+    left = count
+    while left > 0:
+        current += timedelta(days=1)
+        if current.weekday() < 5 and current not in skip:
+            left -= 1
+    return current
+
+
+def due_date(complaint: Complaint) -> date:
+    """Last office-local day on which the complaint should be answered."""
+    return add_working_days(local_day(complaint.received_at), response_days())
+
+
+def is_overdue(complaint: Complaint, now: datetime | None = None) -> bool:
+    """Not answered by the end of its due day (answered late also counts as overdue)."""
+    due = due_date(complaint)
+    if complaint.answered_at is not None:
+        return local_day(complaint.answered_at) > due
+    if complaint.status == CLOSED:
+        return False
+    return local_day(now or utcnow()) > due
+
+
+# --- codes and look-ups ---------------------------------------------------------------------
+
+def new_code() -> str:
+    for _ in range(10):
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        if db.session.scalar(select(Complaint.id).where(Complaint.code == code)) is None:
+            return code
+    raise RuntimeError("could not find a free complaint code")  # pragma: no cover - 2**50 codes
+
+
+def normalise_code(text: str) -> str:
+    """What people type: lower case, spaces and dashes are fine."""
+    return "".join(ch for ch in (text or "").upper() if ch.isalnum())[:CODE_LENGTH + 2]
+
+
+def format_code(code: str) -> str:
+    return f"{code[:5]}-{code[5:]}" if len(code) == CODE_LENGTH else code
+
+
+def by_code(code: str) -> Complaint:
+    code = normalise_code(code)
+    complaint = db.session.scalar(select(Complaint).where(Complaint.code == code)) if len(code) == CODE_LENGTH else None
+    if complaint is None:
+        raise NotFound(N_("Kode pengaduan tidak ditemukan. Periksa kembali kode pada bukti Anda."))
+    return complaint
+
+
+def get(complaint_id: int) -> Complaint:
+    complaint = db.session.get(Complaint, complaint_id)
+    if complaint is None:
+        raise NotFound(N_("Pengaduan tidak ditemukan."))
+    return complaint
+
+
+# --- submitting -----------------------------------------------------------------------------
+
+def validate(*, category: str, message: str, service_code: str = "", name: str = "", contact: str = "",
+             channel: str = "web") -> dict[str, str]:
+    """Field → untranslated error message; empty when the input is fine."""
+    errors: dict[str, str] = {}
+    if category not in CATEGORIES:
+        errors["category"] = N_("Pilih jenis: pengaduan, saran atau masukan.")
+    if channel not in CHANNELS:
+        errors["channel"] = N_("Saluran tidak dikenal.")
+    message = (message or "").strip()
+    if not message:
+        errors["message"] = N_("Tuliskan isi pengaduan, saran atau masukan Anda.")
+    elif len(message) > MESSAGE_MAX:
+        errors["message"] = N_("Isi terlalu panjang (maksimal 2000 karakter).")
+    if len((name or "").strip()) > NAME_MAX:
+        errors["name"] = N_("Nama terlalu panjang (maksimal 120 karakter).")
+    if len((contact or "").strip()) > CONTACT_MAX:
+        errors["contact"] = N_("Kontak terlalu panjang (maksimal 120 karakter).")
+    if service_code:
+        service = db.session.scalar(select(Service).where(Service.code == service_code.strip().upper()[:2],
+                                                          Service.active.is_(True)))
+        if service is None:
+            errors["service"] = N_("Layanan tidak dikenal.")
+    return errors
+
+
+def _event(name: str, complaint: Complaint) -> DomainEvent:
+    # Staff-only room; the payload carries no message text and no personal data.
+    return DomainEvent(name, {"id": complaint.id, "status": complaint.status}, rooms=("complaints",))
+
+
+def submit(*, category: str, message: str, channel: str = "web", service_code: str = "", name: str = "",
+           contact: str = "", kiosk_id: str | None = None, recorded_by=None,
+           now: datetime | None = None) -> Complaint:
+    """Receive a complaint from the public (web/kiosk) or as recorded by an officer for another channel."""
+    errors = validate(category=category, message=message, service_code=service_code, name=name,
+                      contact=contact, channel=channel)
+    if errors:
+        first = next(iter(errors.values()))
+        raise InvalidInput(first)
+    service = None
+    if service_code:
+        service = db.session.scalar(select(Service).where(Service.code == service_code.strip().upper()[:2]))
+    complaint = Complaint(
+        code=new_code(),
+        category=category,
+        channel=channel,
+        service_id=service.id if service else None,
+        message=message.strip(),
+        name=(name or "").strip() or None,
+        contact=(contact or "").strip() or None,
+        kiosk_id=kiosk_id,
+        status=RECEIVED,
+        received_at=now or utcnow(),
+        recorded_by_id=getattr(recorded_by, "id", None),
+    )
+    db.session.add(complaint)
+    db.session.flush()
+    commit_and_publish(_event("complaint.received", complaint))
+    return complaint
+
+
+# --- handling -------------------------------------------------------------------------------
+
+def change_status(complaint: Complaint, status: str, *, response: str = "", officer=None,
+                  now: datetime | None = None) -> Complaint:
+    """Move a complaint on; answering needs a written response that the public page shows."""
+    if status not in ALLOWED:
+        raise InvalidInput(N_("Status tidak dikenal."))
+    if complaint.status not in ALLOWED[status]:
+        raise TransitionNotAllowed(N_("Pengaduan berstatus %(current)s tidak bisa diubah ke %(target)s."),
+                                   current=complaint.status, target=status)
+    now = now or utcnow()
+    response = (response or "").strip()
+    if len(response) > RESPONSE_MAX:
+        raise InvalidInput(N_("Tanggapan terlalu panjang (maksimal 4000 karakter)."))
+    if status == ANSWERED:
+        if not response:
+            raise InvalidInput(N_("Tuliskan tanggapan sebelum menandai pengaduan dijawab."))
+        complaint.response = response
+        complaint.answered_at = complaint.answered_at or now
+    elif status == IN_PROGRESS:
+        complaint.in_progress_at = now
+    elif status == CLOSED:
+        if response:
+            complaint.response = response
+        complaint.closed_at = now
+    complaint.status = status
+    if officer is not None:
+        complaint.handled_by_id = officer.id
+    commit_and_publish(_event(f"complaint.{status}", complaint))
+    return complaint
+
+
+def listing(status: str | None = None) -> list[Complaint]:
+    query = select(Complaint).order_by(Complaint.received_at.desc())
+    if status in (RECEIVED, IN_PROGRESS, ANSWERED, CLOSED):
+        query = query.where(Complaint.status == status)
+    elif status == "open":
+        query = query.where(Complaint.status.in_(OPEN_STATUSES))
+    return list(db.session.scalars(query.limit(500)))
+
+
+# --- privacy --------------------------------------------------------------------------------
+
+def purge_contacts(now: datetime | None = None, days: int | None = None) -> int:
+    """Remove name and contact from complaints received more than `days` ago; returns how many."""
+    now = now or utcnow()
+    days = retention_days() if days is None else days
+    cutoff = now - timedelta(days=days)
+    count = db.session.execute(
+        update(Complaint)
+        .where(Complaint.received_at < cutoff, (Complaint.name.is_not(None)) | (Complaint.contact.is_not(None)))
+        .values(name=None, contact=None, contact_purged_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    commit_and_publish(DomainEvent("privacy.purged", {"complaints": count}, rooms=()))
+    return count

@@ -1,0 +1,40 @@
+"""Rate limits on ticket issuing (kiosk form and JSON API), per kiosk and per client address.
+
+The limit is LOKET_ISSUE_RATE_LIMIT (a Flask-Limiter string such as "20/minute"; "0" turns it off).
+"""
+from __future__ import annotations
+
+from flask import current_app, request
+from flask_limiter.util import get_remote_address
+
+from loket.extensions import limiter
+
+DISABLED = {"", "0", "off", "none"}
+
+
+def limits_off() -> bool:
+    return str(current_app.config.get("LOKET_ISSUE_RATE_LIMIT") or "0").strip().lower() in DISABLED
+
+
+def issue_limit() -> str:
+    # Flask-Limiter parses the value even when exempt; give it a harmless one then.
+    return "1000/second" if limits_off() else str(current_app.config["LOKET_ISSUE_RATE_LIMIT"]).strip()
+
+
+def kiosk_key() -> str:
+    kiosk = (request.view_args or {}).get("kiosk_id")
+    if kiosk is None:
+        body = request.get_json(silent=True)
+        kiosk = body.get("kiosk") if isinstance(body, dict) else None
+    return f"kiosk:{str(kiosk)[:40]}" if kiosk is not None else f"kiosk:none:{get_remote_address()}"
+
+
+def address_key() -> str:
+    return f"addr:{get_remote_address()}"
+
+
+def issue_limits(view):
+    """Both limits, shared by every issuing endpoint (a kiosk cannot dodge them by switching route)."""
+    view = limiter.shared_limit(issue_limit, scope="issue-kiosk", key_func=kiosk_key, exempt_when=limits_off)(view)
+    view = limiter.shared_limit(issue_limit, scope="issue-address", key_func=address_key, exempt_when=limits_off)(view)
+    return view

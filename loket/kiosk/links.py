@@ -1,0 +1,49 @@
+"""Ticket links and on-screen QR codes: the one place that builds a ticket page's absolute URL.
+
+Used by the kiosk, the JSON API, the printed slip and the QR drawn on screen, so they always agree.
+"""
+from __future__ import annotations
+
+import base64
+import io
+
+import qrcode
+import qrcode.image.svg
+from flask import current_app, has_request_context, request
+
+FALLBACK_BASE_URL = "http://127.0.0.1:5000/"
+
+
+def public_base_url() -> str:
+    """LOKET_PUBLIC_BASE_URL, else the request's host (else localhost for the command line)."""
+    base = (current_app.config.get("LOKET_PUBLIC_BASE_URL") or "").strip()
+    if not base:
+        base = request.host_url if has_request_context() else FALLBACK_BASE_URL
+    return base.rstrip("/")
+
+
+def ticket_path(token: str) -> str:
+    return f"/t/{token}"
+
+
+def ticket_url(token: str) -> str:
+    """The absolute address of a ticket's page, as printed in its QR code."""
+    return public_base_url() + ticket_path(token)
+
+
+def qr_svg(data: str) -> str:
+    """An inline SVG QR code (black on white, with its quiet zone) for showing on a screen."""
+    image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=4,
+                        error_correction=qrcode.constants.ERROR_CORRECT_M)
+    svg = image.to_string(encoding="unicode")
+    # The XML declaration is not allowed inside HTML.
+    if svg.startswith("<?xml"):
+        svg = svg.split("?>", 1)[1]
+    return svg
+
+
+def qr_png_data_uri(data: str) -> str:
+    """The same QR as a PNG data URI (for places where inline SVG does not fit)."""
+    buffer = io.BytesIO()
+    qrcode.make(data, box_size=8, border=4).save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")

@@ -1,0 +1,150 @@
+/* Waiting-room display: live board, clock, and the call announcements (chime + spoken call).
+ *
+ * Calls arrive as "announce" {id, number, counter, text, clips, recall}; they are queued and spoken
+ * one at a time (never over each other). Speech synthesis is used when the browser has a voice whose
+ * language starts with "id"; otherwise the shipped OGG clips play in sequence. Every step has a
+ * timeout so a missing audio device never stalls the queue. Loket.spoken keeps the last texts said.
+ */
+(function () {
+  "use strict";
+  var root = document.getElementById("display");
+  if (!root) { return; }
+  var Loket = window.Loket = window.Loket || {};
+  var SPOKEN_MAX = 50, QUEUE_MAX = 20, SEEN_MAX = 100;
+  var spoken = Loket.spoken = [];
+  var queue = [], seen = [], busy = false;
+  var audioBase = root.dataset.audioBase;
+  var manifest = null;
+  var player = new Audio();  // one element reused: nothing piles up over days
+  player.preload = "auto";
+
+  fetch(audioBase + "manifest.json").then(function (r) { return r.json(); })
+    .then(function (m) { manifest = m.clips || {}; }).catch(function () { manifest = {}; });
+
+  // --- clock: office time zone, corrected by the server's time at page load -------------------
+  var offset = (parseInt(root.dataset.serverNow, 10) || Date.now()) - Date.now();
+  var zone = root.dataset.timezone || "Asia/Makassar";
+  var timeFmt = new Intl.DateTimeFormat("id-ID", { timeZone: zone, hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
+  var dateFmt = new Intl.DateTimeFormat("id-ID", { timeZone: zone, weekday: "long", day: "numeric", month: "long", year: "numeric" });
+  var clockTime = document.getElementById("clock-time"), clockDate = document.getElementById("clock-date");
+  function tick() {
+    var now = new Date(Date.now() + offset);
+    clockTime.textContent = timeFmt.format(now).replace(/\./g, ":");
+    clockDate.textContent = dateFmt.format(now);
+  }
+  tick();
+  setInterval(tick, 1000);
+
+  // --- voices ----------------------------------------------------------------------------------
+  function indonesianVoice() {
+    if (!("speechSynthesis" in window)) { return null; }
+    var voices = window.speechSynthesis.getVoices() || [];
+    for (var i = 0; i < voices.length; i++) {
+      if ((voices[i].lang || "").toLowerCase().indexOf("id") === 0) { return voices[i]; }
+    }
+    return null;
+  }
+  if ("speechSynthesis" in window) { window.speechSynthesis.getVoices(); }
+
+  function withTimeout(promise, ms) {
+    return new Promise(function (resolve) {
+      var done = false;
+      function finish() { if (!done) { done = true; resolve(); } }
+      setTimeout(finish, ms);
+      promise.then(finish, finish);
+    });
+  }
+
+  function playClip(name) {
+    var clip = manifest && manifest[name];
+    if (!clip) { return Promise.resolve(); }
+    var limit = Math.round((clip.duration_s || 1) * 1000) + 400;
+    return withTimeout(new Promise(function (resolve) {
+      player.onended = resolve;
+      player.onerror = resolve;
+      player.src = audioBase + clip.file;
+      var started = player.play();
+      if (started && started.catch) { started.catch(resolve); }  // blocked or no device: go on
+    }), limit);
+  }
+
+  function playClips(names) {
+    return names.reduce(function (chain, name) {
+      return chain.then(function () { return playClip(name); });
+    }, Promise.resolve());
+  }
+
+  function speak(item) {
+    var voice = indonesianVoice();
+    if (!voice) { return playClips(item.clips || []); }
+    return playClip("chime").then(function () {
+      return withTimeout(new Promise(function (resolve) {
+        var u = new SpeechSynthesisUtterance(item.text);
+        u.voice = voice;
+        u.lang = voice.lang;
+        u.rate = 0.9;
+        u.onend = resolve;
+        u.onerror = resolve;
+        window.speechSynthesis.speak(u);
+      }), 2000 + item.text.length * 120);
+    });
+  }
+
+  function flash(item) {
+    var number = document.querySelector("#board .now-number");
+    if (number && number.dataset.number === item.number) {
+      number.classList.remove("flash");
+      void number.offsetWidth;  // restart the animation
+      number.classList.add("flash");
+    }
+  }
+
+  function next() {
+    if (busy || !queue.length) { return; }
+    busy = true;
+    var item = queue.shift();
+    spoken.push(item.text);
+    if (spoken.length > SPOKEN_MAX) { spoken.shift(); }
+    root.dataset.spoken = String(spoken.length);
+    flash(item);
+    speak(item).then(finish, finish);
+    function finish() { setTimeout(function () { busy = false; next(); }, 400); }
+  }
+
+  function announce(item) {
+    if (!item || !item.id || !item.text) { return; }
+    if (seen.indexOf(item.id) !== -1) { return; }
+    seen.push(item.id);
+    if (seen.length > SEEN_MAX) { seen.shift(); }
+    queue.push(item);
+    if (queue.length > QUEUE_MAX) { queue.shift(); }  // a long outage must not replay an hour of calls
+    next();
+  }
+  Loket.announce = announce;
+  Loket.pendingAnnouncements = function () { return queue.length + (busy ? 1 : 0); };
+
+  // --- "tap to enable sound", once per screen ----------------------------------------------------
+  var soundButton = document.getElementById("sound-enable");
+  var remembered = false;
+  try { remembered = window.localStorage.getItem("loket.sound") === "on"; } catch (e) { remembered = false; }
+  if (!remembered) { soundButton.hidden = false; }
+  soundButton.addEventListener("click", function () {
+    try { window.localStorage.setItem("loket.sound", "on"); } catch (e) { /* private mode */ }
+    soundButton.hidden = true;
+    // A first sound inside the gesture unlocks audio for the rest of the session.
+    playClip("chime");
+    if ("speechSynthesis" in window) { window.speechSynthesis.speak(new SpeechSynthesisUtterance("")); }
+  });
+
+  // --- live updates ------------------------------------------------------------------------------
+  function resync() {
+    htmx.ajax("GET", root.dataset.boardUrl, { target: "#board", swap: "outerHTML" });
+    htmx.ajax("GET", root.dataset.tickerUrl, { target: "#ticker", swap: "outerHTML" });
+  }
+  Loket.resync = resync;
+  Loket.socket = Loket.live({
+    rooms: [root.dataset.room],
+    on: { announce: announce },
+    resync: resync,
+  });
+})();

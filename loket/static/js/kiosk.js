@@ -1,0 +1,54 @@
+/* Kiosk screen: idle timer back to the home screen (and back to Bahasa Indonesia), live waiting
+ * counts over Socket.IO, and no double tickets from a double tap. The pages work without it. */
+(function () {
+  "use strict";
+  var root = document.getElementById("kiosk");
+  if (!root) { return; }
+  var home = root.dataset.home;
+  var idleMs = Math.max(10, parseInt(root.dataset.idle || "60", 10)) * 1000;
+  var timer = null;
+
+  function atHomeInIndonesian() {
+    var homePath = home.split("?")[0];
+    return location.pathname === homePath && root.dataset.lang === "id" && !document.querySelector(".kiosk-notice.notice-error[role=alert]");
+  }
+  function goHome() {
+    if (atHomeInIndonesian()) { window.scrollTo(0, 0); arm(); return; }
+    location.href = home;
+  }
+  function arm() {
+    if (timer) { clearTimeout(timer); }
+    timer = setTimeout(goHome, idleMs);
+  }
+  ["pointerdown", "touchstart", "keydown", "scroll"].forEach(function (name) {
+    document.addEventListener(name, arm, { passive: true });
+  });
+  arm();
+
+  // One ticket per tap: ignore repeated submits of the same form (the clicked button still counts).
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.dataset.sent) { event.preventDefault(); return; }
+    form.dataset.sent = "1";
+    setTimeout(function () {
+      form.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
+    }, 0);
+  });
+
+  // Live counts on the home screen.
+  if (document.getElementById("services") && window.Loket && window.io) {
+    var pending = null;
+    var refresh = function () {
+      if (pending) { return; }
+      pending = setTimeout(function () {
+        pending = null;
+        document.body.dispatchEvent(new CustomEvent("loket:refresh"));
+      }, 300);
+    };
+    var on = {};
+    ["ticket.issued", "ticket.called", "ticket.transferred", "ticket.cancelled", "ticket.no_show",
+     "ticket.closed", "service.closed", "service.opened", "counter.paused", "counter.resumed",
+     "counter.services"].forEach(function (name) { on[name] = refresh; });
+    window.Loket.live({ rooms: ["office"], on: on, resync: refresh });
+  }
+})();

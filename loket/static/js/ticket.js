@@ -1,0 +1,58 @@
+/* The visitor's ticket page: follows its own ticket room and its service's room over Socket.IO and
+ * re-renders the status; vibrates and beeps when the number is called. Plain refresh works too. */
+(function () {
+  "use strict";
+  var wrap = document.getElementById("ticket-wrap");
+  if (!wrap) { return; }
+  var url = wrap.dataset.statusUrl;
+  var rooms = (wrap.dataset.rooms || "").split(" ").filter(Boolean);
+
+  function current() {
+    var el = document.getElementById("ticket-status");
+    return el ? { state: el.dataset.state, calls: el.dataset.calls } : {};
+  }
+  var last = current();
+
+  function alertVisitor() {
+    try { if (navigator.vibrate) { navigator.vibrate([400, 200, 400, 200, 400]); } } catch (e) { /* not allowed */ }
+    try {
+      var Ctx = window.AudioContext || window.webkitAudioContext;
+      if (!Ctx) { return; }
+      var ctx = new Ctx();
+      [0, 0.35].forEach(function (at) {
+        var osc = ctx.createOscillator();
+        var gain = ctx.createGain();
+        osc.frequency.value = 880;
+        gain.gain.value = 0.2;
+        osc.connect(gain); gain.connect(ctx.destination);
+        osc.start(ctx.currentTime + at); osc.stop(ctx.currentTime + at + 0.25);
+      });
+    } catch (e) { /* browsers may refuse sound without a tap first */ }
+  }
+
+  document.body.addEventListener("htmx:afterSettle", function () {
+    var now = current();
+    if (now.state === "called" && (last.state !== "called" || now.calls !== last.calls)) { alertVisitor(); }
+    document.body.dataset.ticketState = now.state || "";
+    last = now;
+  });
+  document.body.dataset.ticketState = last.state || "";
+
+  var pending = null;
+  function refresh() {
+    if (pending) { return; }
+    pending = setTimeout(function () {
+      pending = null;
+      if (document.getElementById("ticket-status")) {
+        htmx.ajax("GET", url, { target: "#ticket-status", swap: "outerHTML" });
+      }
+    }, 150);
+  }
+  if (window.Loket && window.io) {
+    var on = {};
+    ["ticket.issued", "ticket.called", "ticket.recalled", "ticket.serving", "ticket.closed",
+     "ticket.no_show", "ticket.transferred", "ticket.cancelled", "counter.paused", "counter.resumed"]
+      .forEach(function (name) { on[name] = refresh; });
+    window.Loket.live({ rooms: rooms, on: on, resync: refresh });
+  }
+})();
