@@ -16,7 +16,7 @@ import pytest
 import requests
 import socketio
 
-from conftest import free_port, fresh_postgres_url, require_service
+from support import free_port, fresh_postgres_url, require_service
 
 
 def start_worker(port: int, env: dict) -> subprocess.Popen:
