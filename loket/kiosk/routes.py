@@ -98,9 +98,9 @@ def take_ticket(kiosk_id: str):
 def confirmation(kiosk_id: str, token: str):
     kiosk = kiosk_core.get_kiosk(kiosk_id)
     ticket = kiosk_core.kiosk_ticket(kiosk, token)
-    status = core.ticket_status(ticket)
+    summary = core.ticket_status(ticket)
     url = ticket_url(ticket.token)
-    return _kiosk_page("kiosk/ticket.html", kiosk, ticket=ticket, status=status, url=url, qr=qr_svg(url),
+    return _kiosk_page("kiosk/ticket.html", kiosk, ticket=ticket, summary=summary, url=url, qr=qr_svg(url),
                        job=kiosk_core.latest_job_for(ticket), printer=jobs.printer_status(kiosk),
                        priority_labels=PRIORITY_LABELS)
 
@@ -185,11 +185,11 @@ def ticket_page(token: str):
     keep_days = current_app.config.get("LOKET_TICKET_PAGE_DAYS", 30)
     if ticket is None or ticket.issued_at < utcnow() - timedelta(days=keep_days):
         return render_template("ticket/not_found.html"), 404
-    status = core.ticket_status(ticket)
+    summary = core.ticket_status(ticket)
     survey_url = None
     if ticket.state == DONE and "feedback.survey" in current_app.view_functions:
         survey_url = url_for("feedback.survey", token=ticket.token)
-    response = page("ticket/page.html", "ticket/_status.html", ticket=ticket, status=status,
+    response = page("ticket/page.html", "ticket/_status.html", ticket=ticket, summary=summary,
                     survey_url=survey_url, active=ticket.is_active, waiting=ticket.state == WAITING)
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"  # the token is the only key to this page
