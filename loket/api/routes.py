@@ -1,2 +1,179 @@
-"""JSON API views (filled in by the kiosk issue)."""
-from loket.api import bp  # noqa: F401
+"""JSON API views for kiosks and integrations: services, issuing a ticket, a ticket's status.
+
+Thin over `loket.kiosk.core` and `loket.queue.core`; input is validated by marshmallow schemas and
+every error is JSON `{"message": ...}` with a 4xx status. The API is exempt from CSRF (no cookies
+are needed) but issuing shares the kiosk's rate limits.
+"""
+from __future__ import annotations
+
+from flask import current_app, jsonify, request, url_for
+from flask_babel import gettext as _
+
+from loket.api import bp
+from loket.api.schemas import TicketRequestSchema, ValidationError
+from loket.api.spec import build_spec, documented, error, json_body
+from loket.extensions import csrf
+from loket.kiosk import core as kiosk_core
+from loket.kiosk.limits import issue_limits
+from loket.kiosk.links import public_base_url, ticket_url
+from loket.queue import core
+from loket.queue.errors import QueueError
+from loket.web import queue_error_message
+
+csrf.exempt(bp)
+
+
+def _problem(message: str, status: int, errors: dict | None = None):
+    body = {"message": message, "status": status}
+    if errors:
+        body["errors"] = errors
+    return jsonify(body), status
+
+
+def _translate(errors):
+    """marshmallow's nested error dict, with our msgids translated (format placeholders filled)."""
+    if isinstance(errors, dict):
+        return {key: _translate(value) for key, value in errors.items()}
+    if isinstance(errors, list):
+        return [_translate(value) for value in errors]
+    if isinstance(errors, str):
+        return _(errors)
+    return errors
+
+
+def _flatten(errors: dict) -> str:
+    parts = []
+    for key, value in errors.items():
+        messages = value if isinstance(value, list) else [value]
+        parts.append(f"{key}: {' '.join(str(m) for m in messages)}")
+    return "; ".join(parts)
+
+
+def _json_body():
+    """The request's JSON object, or an error response to return."""
+    if not request.is_json:
+        return None, _problem(_("Kirim data sebagai JSON (Content-Type: application/json)."), 415)
+    body = request.get_json(silent=True)
+    if body is None:
+        return None, _problem(_("Data JSON tidak dapat dibaca (JSON tidak valid)."), 400)
+    if not isinstance(body, dict):
+        return None, _problem(_("Data harus berupa objek JSON."), 400)
+    return body, None
+
+
+def _service_json(info) -> dict:
+    return {"code": info.code, "name": info.name, "open": info.open, "waiting": info.waiting,
+            "estimated_wait_minutes": info.estimated_wait_minutes}
+
+
+def _status_json(ticket) -> dict:
+    status = core.ticket_status(ticket)
+    return {
+        "number": status["number"],
+        "url": ticket_url(ticket.token),
+        "service": status["service"],
+        "service_name": status["service_name"],
+        "state": status["state"],
+        "priority": status["priority"],
+        "ahead": status["ahead"],
+        "estimated_wait_minutes": status["estimated_wait_minutes"],
+        "counter": status["counter"],
+        "counter_name": status["counter_name"],
+        "call_count": status["call_count"],
+    }
+
+
+@bp.route("/services")
+@documented(get={
+    "summary": "Services with their waiting count and estimated wait",
+    "tags": ["services"],
+    "responses": {"200": {"description": "Active services in kiosk order.", **json_body("ServiceList")}},
+})
+def services():
+    office = kiosk_core.office_open()
+    return jsonify({"office_open": office.open,
+                    "services": [_service_json(info) for info in kiosk_core.services_overview()]})
+
+
+@bp.route("/tickets", methods=["POST"])
+@documented(post={
+    "summary": "Issue a ticket",
+    "description": "Issues the next number of a service. With `kiosk`, the kiosk's printer prints the slip in "
+                   "the background; printing never delays or fails issuing.",
+    "tags": ["tickets"],
+    "requestBody": {"required": True, **json_body("TicketRequest")},
+    "responses": {
+        "201": {"description": "Issued.", **json_body("TicketCreated")},
+        "400": error("Malformed JSON or invalid fields (see `errors`)."),
+        "404": error("Unknown service or kiosk."),
+        "409": error("The service or the office is closed."),
+        "413": error("Request body too large."),
+        "415": error("Not a JSON request."),
+        "429": error("Too many tickets from this kiosk or address."),
+    },
+})
+@issue_limits
+def issue_ticket():
+    body, problem = _json_body()
+    if problem:
+        return problem
+    try:
+        data = TicketRequestSchema().load(body)
+    except ValidationError as exc:
+        errors = _translate(exc.messages)
+        if isinstance(errors, dict) and "_schema" in errors:
+            return _problem(" ".join(errors["_schema"]), 400)
+        return _problem(_("Data tidak valid: %(details)s", details=_flatten(errors)), 400, errors)
+    reason = data["priority_reason"]
+    try:
+        if data["kiosk"] is not None:
+            kiosk = kiosk_core.get_kiosk(data["kiosk"])
+            ticket, job = kiosk_core.issue(kiosk, data["service"], priority_reason=reason,
+                                           priority=data["priority"], print_slip=data["print"])
+        else:
+            ticket = core.issue_ticket(data["service"], priority=data["priority"], priority_reason=reason)
+            job = None
+    except QueueError as exc:
+        return _problem(queue_error_message(exc), exc.status)
+    status = core.ticket_status(ticket)
+    body = {
+        "number": ticket.number,
+        "token": ticket.token,
+        "url": ticket_url(ticket.token),
+        "service": ticket.service.code,
+        "service_name": ticket.service.name,
+        "priority": ticket.priority,
+        "ahead": status["ahead"],
+        "estimated_wait_minutes": status["estimated_wait_minutes"],
+        "issued_at": ticket.issued_at.isoformat() + "Z",
+        "print_job": {"id": job.id, "status": job.status} if job is not None else None,
+    }
+    response = jsonify(body)
+    response.status_code = 201
+    response.headers["Location"] = url_for("api.ticket_status", token=ticket.token)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/tickets/<token>")
+@documented(get={
+    "summary": "A ticket's live status",
+    "tags": ["tickets"],
+    "parameters": [{"name": "token", "in": "path", "required": True, "schema": {"type": "string"},
+                    "description": "The ticket's token (from issuing or its QR code)."}],
+    "responses": {"200": {"description": "Status.", **json_body("TicketStatus")},
+                  "404": error("Unknown token.")},
+})
+def ticket_status(token: str):
+    try:
+        ticket = core.ticket_by_token(token)
+    except QueueError as exc:
+        return _problem(queue_error_message(exc), exc.status)
+    response = jsonify(_status_json(ticket))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/openapi.json")
+def openapi():
+    return jsonify(build_spec(current_app, public_base_url() + "/api/v1"))

@@ -83,12 +83,15 @@ def service_info(code: str) -> ServiceInfo:
     raise NotFound(N_("Layanan '%(code)s' tidak dikenal."), code=code[:10])
 
 
-def issue(kiosk: Kiosk, code: str, *, priority_reason: str | None = None,
+def issue(kiosk: Kiosk, code: str, *, priority_reason: str | None = None, priority: bool = False,
           print_slip: bool = True) -> tuple[Ticket, PrintJob | None]:
-    """Issue a ticket at a kiosk and queue its paper slip; a printer problem never stops the ticket."""
-    if priority_reason is not None and priority_reason not in KIOSK_PRIORITY_REASONS:
+    """Issue a ticket at a kiosk and queue its paper slip; a printer problem never stops the ticket.
+
+    The kiosk screen offers three priority groups; the API may name any the domain knows.
+    """
+    if priority_reason is not None and priority_reason not in core.PRIORITY_REASONS:
         raise InvalidInput(N_("Alasan prioritas tidak dikenal."))
-    ticket = core.issue_ticket(code, priority_reason=priority_reason, kiosk=kiosk.id)
+    ticket = core.issue_ticket(code, priority=priority, priority_reason=priority_reason, kiosk=kiosk.id)
     job = None
     if print_slip:
         job = jobs.submit(kiosk, jobs.ticket_slip(ticket), ticket=ticket)

@@ -84,7 +84,7 @@ def take_ticket(kiosk_id: str):
     reason = (request.form.get("priority_reason") or "").strip() or None
     if not code or len(code) > 10:
         return _home(kiosk, message=_("Pilih layanan terlebih dahulu."), status=400)
-    if reason is not None and len(reason) > 20:
+    if reason is not None and reason not in kiosk_core.KIOSK_PRIORITY_REASONS:
         return _home(kiosk, message=_("Alasan prioritas tidak dikenal."), status=400)
     try:
         ticket, _job = kiosk_core.issue(kiosk, code, priority_reason=reason)
