@@ -35,6 +35,7 @@ def report():
     rows, overall = reports.ikm_report(period)
     return page("admin/report.html", period=period, rows=rows, overall=overall,
                 ratings=reports.quick_ratings(period), times=reports.service_times(period),
+                suggestions=reports.suggestions(period),
                 complaints=reports.complaint_summary(period),
                 status_labels=complaint_domain.STATUS_LABELS, category_labels=complaint_domain.CATEGORY_LABELS)
 
@@ -48,11 +49,12 @@ def _context():
 @bp.route("/pengaduan")
 @role_required(OFFICER, SUPERVISOR)
 def complaints():
-    status = request.args.get("status") or "open"
-    if status not in COMPLAINT_STATUSES + ("open", "all"):
-        status = "open"
-    items = complaint_domain.listing(None if status == "all" else status)
-    return page("admin/complaints.html", items=items, status=status, statuses=COMPLAINT_STATUSES, **_context())
+    shown = request.args.get("status") or "open"
+    if shown not in COMPLAINT_STATUSES + ("open", "all"):
+        shown = "open"
+    items = complaint_domain.listing(None if shown == "all" else shown)
+    # `status` is page()'s HTTP status, so the filter travels as `shown`.
+    return page("admin/complaints.html", items=items, shown=shown, statuses=COMPLAINT_STATUSES, **_context())
 
 
 def _record_form(values=None, errors=None, status=200):

@@ -9,9 +9,11 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from loket.events import DomainEvent, commit_and_publish
 from loket.extensions import db
+from loket.feedback import once
 from loket.feedback.models import (
     ANSWERED,
     CATEGORIES,
@@ -174,15 +176,34 @@ def validate(*, category: str, message: str, service_code: str = "", name: str =
     return errors
 
 
+class AlreadySubmitted(TransitionNotAllowed):
+    """This very form was already sent; `complaint` is the one it created (the view shows its code)."""
+
+    complaint: Complaint | None = None
+
+
+def _already(submission) -> AlreadySubmitted:
+    exc = AlreadySubmitted(N_("Pengaduan ini sudah terkirim sebelumnya dan hanya dicatat sekali."))
+    exc.complaint = db.session.get(Complaint, submission.complaint_id) if submission.complaint_id else None
+    return exc
+
+
 def _event(name: str, complaint: Complaint) -> DomainEvent:
     # Staff-only room; the payload carries no message text and no personal data.
     return DomainEvent(name, {"id": complaint.id, "status": complaint.status}, rooms=("complaints",))
 
 
 def submit(*, category: str, message: str, channel: str = "web", service_code: str = "", name: str = "",
-           contact: str = "", kiosk_id: str | None = None, recorded_by=None,
+           contact: str = "", kiosk_id: str | None = None, recorded_by=None, nonce: str | None = None,
            now: datetime | None = None) -> Complaint:
-    """Receive a complaint from the public (web/kiosk) or as recorded by an officer for another channel."""
+    """Receive a complaint from the public (web/kiosk) or as recorded by an officer for another channel.
+
+    With a form key (`once`), sending the same form again raises AlreadySubmitted carrying the first complaint.
+    """
+    nonce = once.clean(nonce)
+    earlier = once.seen(nonce)
+    if earlier is not None:
+        raise _already(earlier)
     errors = validate(category=category, message=message, service_code=service_code, name=name,
                       contact=contact, channel=channel)
     if errors:
@@ -206,7 +227,15 @@ def submit(*, category: str, message: str, channel: str = "web", service_code: s
     )
     db.session.add(complaint)
     db.session.flush()
-    commit_and_publish(_event("complaint.received", complaint))
+    once.mark(nonce, complaint_id=complaint.id, now=now)
+    try:
+        commit_and_publish(_event("complaint.received", complaint))
+    except IntegrityError:
+        # Two POSTs of the same form raced: the key's primary key let the other one in.
+        earlier = once.seen(nonce)
+        if earlier is None:
+            raise
+        raise _already(earlier) from None
     return complaint
 
 
@@ -264,5 +293,6 @@ def purge_contacts(now: datetime | None = None, days: int | None = None) -> int:
         .values(name=None, contact=None, contact_purged_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
+    once.purge(local_day(now))  # old one-time form keys go too: they only guard against double sends
     commit_and_publish(DomainEvent("privacy.purged", {"complaints": count}, rooms=()))
     return count

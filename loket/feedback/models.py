@@ -99,3 +99,18 @@ class Complaint(db.Model):
 
     def __repr__(self) -> str:
         return f"<Complaint {self.code} {self.status}>"
+
+
+class FormSubmission(db.Model):
+    """A public form's one-time key (hidden field): a repeated POST (double tap, reload, flaky network)
+    finds it and is answered with the first result instead of storing the same thing twice.
+
+    For a survey it holds nothing but the key, so no answer can be traced through it.
+    """
+
+    __tablename__ = "feedback_form_submissions"
+    nonce: Mapped[str] = mapped_column(String(32), primary_key=True)
+    complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id", ondelete="CASCADE"),
+                                                     nullable=True)
+    # The office-local day only: enough to clear old keys, too coarse to match a visit.
+    day: Mapped[date] = mapped_column(Date, index=True)

@@ -131,6 +131,19 @@ def ikm_report(period: Period) -> tuple[list[IkmRow], IkmRow]:
     return rows, overall
 
 
+def suggestions(period: Period, limit: int = 200) -> list[tuple[Service, str]]:
+    """The free-text suggestions of the period's surveys, newest day first; only service and text
+    (never the respondent profile beside it, so a rare profile cannot point at a person)."""
+    rows = db.session.execute(
+        select(SurveyResponse.service_id, SurveyResponse.suggestion)
+        .where(SurveyResponse.period >= period.start, SurveyResponse.period < period.end,
+               SurveyResponse.suggestion.is_not(None))
+        .order_by(SurveyResponse.period.desc(), SurveyResponse.id.desc()).limit(limit)
+    ).all()
+    services = {s.id: s for s in db.session.scalars(select(Service))}
+    return [(services[service_id], text) for service_id, text in rows]
+
+
 # --- quick ratings (reported beside IKM, never mixed in) ------------------------------------
 
 @dataclass

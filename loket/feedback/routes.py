@@ -15,6 +15,7 @@ from sqlalchemy import select
 from loket.extensions import db, limiter
 from loket.feedback import bp
 from loket.feedback import complaints as complaint_domain
+from loket.feedback import once
 from loket.feedback import survey as survey_domain
 from loket.feedback.ikm import ELEMENTS
 from loket.feedback.models import CATEGORIES
@@ -80,8 +81,14 @@ def _kiosk_home(kiosk) -> str | None:
 
 # --- SKM survey -----------------------------------------------------------------------------
 
+def _nonce() -> str:
+    """The form's one-time key: the one it was sent with (re-shown after an error), else a new one."""
+    return once.clean(request.form.get("nonce")) or once.new()
+
+
 def _survey_page(form=None, *, ticket=None, status=200, error=None, kiosk=None):
     return page("feedback/survey.html", elements=ELEMENTS, form=form or survey_domain.SurveyForm(),
+                nonce=_nonce(),
                 ticket=ticket, services=_services() if ticket is None else [], status=status, error=error,
                 choices=survey_domain.PROFILE_CHOICES, kiosk=kiosk,
                 suggestion_max=survey_domain.SUGGESTION_MAX)
@@ -103,7 +110,7 @@ def survey(token: str):
         return _survey_page(form, ticket=ticket, status=400,
                             error=_("Mohon lengkapi survei: setiap unsur perlu satu jawaban."))
     try:
-        survey_domain.submit(form, ticket=ticket)
+        survey_domain.submit(form, ticket=ticket, nonce=request.form.get("nonce"))
     except survey_domain.AlreadySurveyed as exc:
         return page("feedback/survey_done.html", status=409, already=True, ticket=ticket,
                     message=queue_error_message(exc))
@@ -128,7 +135,11 @@ def survey_kiosk():
     if not form.valid:
         return _survey_page(form, status=400, kiosk=kiosk,
                             error=_("Mohon lengkapi survei: setiap unsur perlu satu jawaban."))
-    survey_domain.submit(form, service=service)
+    try:
+        survey_domain.submit(form, service=service, nonce=request.form.get("nonce"))
+    except survey_domain.AlreadySurveyed as exc:
+        return page("feedback/survey_done.html", status=409, already=True, kiosk=kiosk,
+                    kiosk_home=_kiosk_home(kiosk), message=queue_error_message(exc))
     return redirect(url_for("feedback.survey_thanks", kiosk=kiosk.id if kiosk else None), code=303)
 
 
@@ -142,6 +153,7 @@ def survey_thanks():
 
 def _complaint_form(values=None, errors=None, *, kiosk=None, status=200):
     return page("feedback/complaint_new.html", values=values or {}, errors=errors or {}, kiosk=kiosk,
+                nonce=_nonce(),
                 services=_services(), categories=CATEGORIES, category_labels=complaint_domain.CATEGORY_LABELS,
                 message_max=complaint_domain.MESSAGE_MAX, retention_days=complaint_domain.retention_days(),
                 status=status)
@@ -161,13 +173,20 @@ def complaint_new():
                                        contact=values["contact"])
     if errors:
         return _complaint_form(values, errors, kiosk=kiosk, status=400)
-    complaint = complaint_domain.submit(
-        category=values["category"], message=values["message"], service_code=values["service"],
-        name=values["name"], contact=values["contact"], channel="kiosk" if kiosk else "web",
-        kiosk_id=kiosk.id if kiosk else None)
-    printed = _print_slip(kiosk, complaint) if kiosk is not None else False
+    try:
+        complaint = complaint_domain.submit(
+            category=values["category"], message=values["message"], service_code=values["service"],
+            name=values["name"], contact=values["contact"], channel="kiosk" if kiosk else "web",
+            kiosk_id=kiosk.id if kiosk else None, nonce=request.form.get("nonce"))
+    except complaint_domain.AlreadySubmitted as exc:
+        if exc.complaint is None:
+            raise
+        # The same form again: show the code of the complaint it already created; print nothing twice.
+        return redirect(url_for("feedback.complaint_track", code=exc.complaint.code, baru=1, ulang=1,
+                                kiosk=kiosk.id if kiosk else None), code=303)
+    printed = _print_slip(kiosk, complaint) if kiosk is not None else None
     return redirect(url_for("feedback.complaint_track", code=complaint.code, baru=1,
-                            cetak=1 if printed else None, kiosk=kiosk.id if kiosk else None), code=303)
+                            cetak={True: 1, False: 0}.get(printed), kiosk=kiosk.id if kiosk else None), code=303)
 
 
 def _print_slip(kiosk, complaint) -> bool:
@@ -191,8 +210,9 @@ def _print_slip(kiosk, complaint) -> bool:
             submitted_at=to_local(complaint.received_at),
             category=complaint_domain.CATEGORY_LABELS.get(complaint.category, complaint.category),
         )
-        submit(kiosk, slip)
-        return True
+        job = submit(kiosk, slip)
+        # A job that failed at once (no or a broken printer configuration) will never print by itself.
+        return getattr(job, "status", None) != "failed"
     except Exception:
         # The complaint is already stored and its code is on screen; a printer problem must not undo that.
         log.exception("could not print the complaint slip for kiosk %s", getattr(kiosk, "id", "?"))
@@ -226,6 +246,7 @@ def complaint_track(code: str):
     return page("feedback/complaint_track.html", complaint=complaint,
                 code=complaint_domain.format_code(complaint.code), url=url,
                 qr=qr_svg(url) if fresh else None, fresh=fresh, printed=request.args.get("cetak") == "1",
+                print_failed=request.args.get("cetak") == "0", repeated=request.args.get("ulang") == "1",
                 kiosk=kiosk, kiosk_home=_kiosk_home(kiosk),
                 status_labels=complaint_domain.STATUS_LABELS, category_labels=complaint_domain.CATEGORY_LABELS,
                 statuses=("received", "in_progress", "answered", "closed"),

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from loket.events import DomainEvent, commit_and_publish
 from loket.extensions import db
+from loket.feedback import once
 from loket.feedback.ikm import ELEMENTS
 from loket.feedback.models import SurveyResponse, SurveyTicketUse
 from loket.queue.errors import InvalidInput, NotFound, TransitionNotAllowed
@@ -34,7 +35,10 @@ PROFILE_CHOICES = {"gender": GENDERS, "age_band": AGE_BANDS, "education": EDUCAT
 
 
 class AlreadySurveyed(TransitionNotAllowed):
-    """The ticket's survey was already filled in (409)."""
+    """The ticket's survey was already filled in, or this very form was already sent (409)."""
+
+
+ALREADY_SENT = N_("Survei ini sudah terkirim sebelumnya dan hanya dicatat sekali. Terima kasih.")
 
 
 @dataclass
@@ -90,8 +94,12 @@ def check_ticket(ticket: Ticket) -> None:
 
 
 def submit(form: SurveyForm, *, ticket: Ticket | None = None, service: Service | None = None,
-           now: datetime | None = None) -> SurveyResponse:
-    """Store one questionnaire. With a ticket, marks it used in the same transaction (once only)."""
+           nonce: str | None = None, now: datetime | None = None) -> SurveyResponse:
+    """Store one questionnaire. With a ticket, marks it used in the same transaction (once only);
+    with a form key (`once`), a repeated POST of the same form raises AlreadySurveyed instead of counting twice."""
+    nonce = once.clean(nonce)
+    if once.seen(nonce) is not None:
+        raise AlreadySurveyed(ALREADY_SENT)
     if not form.valid:
         raise InvalidInput(N_("Mohon lengkapi survei: setiap unsur perlu satu jawaban."))
     if ticket is not None:
@@ -109,17 +117,19 @@ def submit(form: SurveyForm, *, ticket: Ticket | None = None, service: Service |
     db.session.add(response)
     if ticket is not None:
         db.session.add(SurveyTicketUse(ticket_id=ticket.id))
+    once.mark(nonce, now=now)
+    already = ALREADY_SENT if ticket is None else N_("Survei untuk tiket ini sudah diisi. Terima kasih.")
     try:
         db.session.flush()
     except IntegrityError:
-        # Two submissions of the same ticket raced; the database's primary key lets one through.
+        # Two submissions raced; the database's primary keys let one through.
         db.session.rollback()
-        raise AlreadySurveyed(N_("Survei untuk tiket ini sudah diisi. Terima kasih.")) from None
+        raise AlreadySurveyed(already) from None
     # The event says only which service got an answer: nothing that points back to a visit.
     try:
         commit_and_publish(DomainEvent("survey.submitted", {"service": service.code}, rooms=()))
     except IntegrityError:
-        raise AlreadySurveyed(N_("Survei untuk tiket ini sudah diisi. Terima kasih.")) from None
+        raise AlreadySurveyed(already) from None
     return response
 
 
