@@ -31,9 +31,15 @@ def serve(host: str, port: int, debug: bool):
     from loket.extensions import db, socketio
 
     app = _app()
+    from loket.queue import hours
+
     with app.app_context():
         done = ensure_ready()
+        seeded = hours.seed_calendar()
         db.session.remove()
+    for year, added in seeded.items():
+        click.echo(f"Holiday calendar {year}: {added} day(s) copied from the national calendar "
+                   "(check with `loket holidays list`).")
     if "admin_password" in done:
         click.echo(f"Created admin account 'admin' with one-time password: {done['admin_password']}")
         click.echo("Log in at /login and change it; it is not shown again.")
@@ -41,8 +47,10 @@ def serve(host: str, port: int, debug: bool):
         click.echo(f"Loaded the service standard: {done['catalogue']}")
     click.echo(f"Loket serving on http://{host}:{port}/ (database: {app.config['SQLALCHEMY_DATABASE_URI']})")
     from loket import workers
+    from loket.queue import closing
 
     workers.start_background(app)
+    closing.start(app)  # closes earlier days now, then at every closing time
     socketio.run(app, host=host, port=port, debug=debug, use_reloader=False, allow_unsafe_werkzeug=True,
                  log_output=debug)
 
@@ -107,6 +115,106 @@ def officer_add(username: str, role: str, display_name: str, counters: tuple[int
         db.session.add(user)
         db.session.commit()
     click.echo(f"Created {role} '{username}'" + (f" at counters {', '.join(map(str, counters))}" if counters else ""))
+
+
+@main.group(help="The office day: close it (tickets still waiting become 'not served: office closed').")
+def day():
+    pass
+
+
+@day.command("close", help="Close tickets the office will not serve any more: earlier days' waiting and called "
+                           "tickets, and today's waiting ones once the office is closed (with --force: now, "
+                           "called ones too). Tickets are kept and reported, never deleted. Safe to repeat.")
+@click.option("--force", is_flag=True, help="Close today's queue now even though the office is still open.")
+def day_close(force: bool):
+    from loket.queue.closing import close_day
+
+    app = _app()
+    with app.app_context():
+        result = close_day(force=force)
+    if not result["closed"]:
+        click.echo("Nothing to close.")
+        return
+    per_service = ", ".join(f"{code}: {n}" for code, n in result["by_service"].items())
+    click.echo(f"Closed {result['closed']} ticket(s) as not served, office closed ({per_service}): "
+               + " ".join(result["numbers"]))
+
+
+@main.group(help="The office's holiday calendar (national holidays, cuti bersama, local days off).")
+def holidays():
+    pass
+
+
+def _parse_day(value: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+@holidays.command("list", help="List the holidays of a year (default: this year).")
+@click.option("--year", type=int, default=None)
+def holidays_list(year: int | None):
+    from loket.queue import hours
+    from loket.timeutil import local_day
+
+    app = _app()
+    with app.app_context():
+        year = year or local_day().year
+        rows = hours.calendar(year)
+        for holiday in rows:
+            click.echo(f"{holiday.day.isoformat()}  {holiday.name}  [{holiday.source}]")
+    if not rows:
+        click.echo(f"No holidays recorded for {year}; `loket holidays import --year {year}` copies the national calendar.")
+
+
+@holidays.command("add", help="Add a day off (or rename one), e.g. `loket holidays add 2026-12-31 \"Cuti bersama\"`.")
+@click.argument("day")
+@click.argument("name", default="")
+def holidays_add(day: str, name: str):
+    from loket.queue import hours
+
+    when = _parse_day(day)
+    app = _app()
+    with app.app_context():
+        hours.add_holiday(when, name)
+    click.echo(f"Holiday {when.isoformat()} {name}".rstrip())
+
+
+@holidays.command("remove", help="Remove a day from the calendar (the office works that day).")
+@click.argument("day")
+def holidays_remove(day: str):
+    from loket.queue import hours
+
+    when = _parse_day(day)
+    app = _app()
+    with app.app_context():
+        removed = hours.remove_holiday(when)
+    if not removed:
+        click.echo(f"Error: {when.isoformat()} is not in the calendar", err=True)
+        sys.exit(2)
+    click.echo(f"Removed {when.isoformat()}")
+
+
+@holidays.command("import", help="Copy a year's public holidays and cuti bersama from the `holidays` package "
+                                 "(days already in the calendar are kept). Check them against the year's SKB.")
+@click.option("--year", type=int, default=None, help="Default: this year.")
+@click.option("--country", default="ID", show_default=True)
+def holidays_import(year: int | None, country: str):
+    from loket.queue import hours
+    from loket.timeutil import local_day
+
+    app = _app()
+    with app.app_context():
+        year = year or local_day().year
+        try:
+            added = hours.import_calendar(year, country)
+        except hours.HoursError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(2)
+    click.echo(f"Imported {added} holiday(s) for {year}")
 
 
 def _add_area_commands() -> None:

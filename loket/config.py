@@ -50,6 +50,8 @@ def from_environment(folder: Path) -> dict:
         "LOKET_CATALOGUE": env("LOKET_CATALOGUE", ""),
         "LOKET_OFFICE_HOURS": env("LOKET_OFFICE_HOURS", "mon-thu 07:30-15:30; fri 07:30-13:00"),
         "LOKET_HOLIDAYS": env("LOKET_HOLIDAYS", ""),
+        "LOKET_HOLIDAY_COUNTRY": env("LOKET_HOLIDAY_COUNTRY", "ID"),
+        "LOKET_LOGIN_RATE_LIMIT": env("LOKET_LOGIN_RATE_LIMIT", "10/minute"),
         "SESSION_COOKIE_SECURE": _bool(env("LOKET_SECURE_COOKIES")),
     }
 

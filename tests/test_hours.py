@@ -44,3 +44,222 @@ def test_kiosk_refuses_tickets_when_closed(ctx):
 def test_bad_hours_are_explained(ctx, text):
     with pytest.raises(hours.HoursError):
         hours.parse(text)
+
+
+def test_24_7_ignores_holidays(ctx):
+    ctx.config["LOKET_OFFICE_HOURS"] = "24/7"
+    assert hours.state(datetime(2026, 12, 25, 2, 0)).open is True
+
+
+# --- the holiday calendar is data the office keeps ------------------------------------------
+
+def test_holiday_calendar_closes_the_office_and_can_be_edited(ctx):
+    wednesday = datetime(2026, 11, 25, 2, 0)  # 10:00 WITA
+    assert hours.state(wednesday).open
+    hours.add_holiday(wednesday.date(), "Hari Raya Galungan")
+    state = hours.state(wednesday)
+    assert not state.open and state.opens_at.isoformat() == "2026-11-26T07:30:00+08:00"
+    with pytest.raises(OfficeClosed):
+        core.issue_ticket("A", now=wednesday)
+    assert hours.remove_holiday(wednesday.date()) is True
+    assert hours.state(wednesday).open
+    assert hours.remove_holiday(wednesday.date()) is False
+
+
+def test_national_calendar_import_includes_cuti_bersama_and_keeps_office_entries(ctx):
+    from datetime import date
+
+    hours.add_holiday(date(2026, 12, 25), "Natal (kantor)")
+    added = hours.import_calendar(2026)
+    days = {h.day: h for h in hours.calendar(2026)}
+    assert added == len(days) - 1 and added >= 15
+    assert date(2026, 8, 17) in days                      # Hari Kemerdekaan
+    assert "Cuti Bersama" in days[date(2026, 12, 24)].name  # joint leave, from the government category
+    assert days[date(2026, 12, 25)].name == "Natal (kantor)" and days[date(2026, 12, 25)].source == "office"
+    assert hours.import_calendar(2026) == 0  # idempotent
+
+
+def test_seeding_runs_once_per_year_so_removed_days_stay_removed(ctx):
+    from datetime import date
+
+    seeded = hours.seed_calendar(date(2026, 11, 25))
+    assert set(seeded) == {2026, 2027} and all(n > 0 for n in seeded.values())
+    hours.remove_holiday(date(2026, 8, 17))
+    assert hours.seed_calendar(date(2026, 11, 25)) == {}
+    assert not hours.is_holiday(date(2026, 8, 17))
+    ctx.config["LOKET_HOLIDAY_COUNTRY"] = ""
+    assert hours.seed_calendar(date(2028, 1, 2)) == {}
+
+
+def test_holidays_command(runner, tmp_path):
+    env = {"LOKET_INSTANCE": str(tmp_path / "cli")}
+    result = runner.invoke(args=["loket", "holidays", "import", "--year", "2026"], env=env)
+    assert result.exit_code == 0 and "Imported" in result.output, result.output
+    assert runner.invoke(args=["loket", "holidays", "add", "2026-11-25", "Galungan"], env=env).exit_code == 0
+    listing = runner.invoke(args=["loket", "holidays", "list", "--year", "2026"], env=env).output
+    assert "2026-11-25  Galungan  [office]" in listing and "2026-08-17" in listing
+    assert runner.invoke(args=["loket", "holidays", "remove", "2026-11-25"], env=env).exit_code == 0
+    again = runner.invoke(args=["loket", "holidays", "remove", "2026-11-25"], env=env)
+    assert again.exit_code == 2 and "not in the calendar" in again.output
+    bad = runner.invoke(args=["loket", "holidays", "add", "25-11-2026"], env=env)
+    assert bad.exit_code == 2 and "YYYY-MM-DD" in bad.output
+
+
+# --- end of day -----------------------------------------------------------------------------
+
+WED_10 = datetime(2026, 11, 25, 2, 0)      # Wednesday 10:00 WITA
+WED_16 = datetime(2026, 11, 25, 8, 0)      # Wednesday 16:00 WITA, after closing
+THU_09 = datetime(2026, 11, 26, 1, 0)      # Thursday 09:00 WITA
+
+
+def _counter(number):
+    from sqlalchemy import select
+
+    from loket.extensions import db
+    from loket.queue.models import Counter
+
+    return db.session.scalar(select(Counter).where(Counter.number == number))
+
+
+def _ticket(ticket_id):
+    from loket.extensions import db
+    from loket.queue.models import Ticket
+
+    db.session.expire_all()
+    return db.session.get(Ticket, ticket_id)
+
+
+def _day_of_tickets(monkeypatch):
+    """Wednesday's queue: A-001 called at counter 1, B-001 being served at counter 2, A-002 and
+    B-002 waiting."""
+    from loket.queue import core as core_module
+
+    monkeypatch.setattr(core_module, "local_day", lambda *a: WED_10.date())
+    a1, b1, a2, b2 = (core.issue_ticket(code, now=WED_10) for code in "ABAB")
+    core.call_next(_counter(1))
+    core.call_next(_counter(2))
+    core.start_service(_ticket(b1.id))
+    return {"called": a1.id, "serving": b1.id, "waiting": [a2.id, b2.id]}
+
+
+def test_closing_closes_waiting_tickets_keeps_them_and_logs_each(ctx, monkeypatch, published):
+    from sqlalchemy import func, select
+
+    from loket.extensions import db
+    from loket.queue.closing import OFFICE_CLOSED, close_day, closed_tickets
+    from loket.queue.models import Ticket, TicketEvent
+
+    ids = _day_of_tickets(monkeypatch)
+    published.clear()
+    assert close_day(WED_10)["closed"] == 0  # still open: nothing of today is touched
+
+    result = close_day(WED_16)
+    assert result == {"closed": 2, "by_service": {"A": 1, "B": 1}, "numbers": ["A-002", "B-002"]}
+    for ticket_id in ids["waiting"]:
+        ticket = _ticket(ticket_id)
+        assert (ticket.state, ticket.close_reason) == ("cancelled", OFFICE_CLOSED)
+        event = db.session.scalar(select(TicketEvent).where(TicketEvent.ticket_id == ticket_id,
+                                                            TicketEvent.kind == "cancelled"))
+        assert event.data == {"reason": OFFICE_CLOSED} and event.at is not None
+    # the one at the counter and the one being served are the officers' to finish
+    assert _ticket(ids["called"]).state == "called" and _ticket(ids["serving"]).state == "serving"
+    assert [e.name for e in published] == ["ticket.cancelled", "ticket.cancelled"]
+    assert all(e.public["state"] == "cancelled" for e in published)
+    # kept, reported, never deleted; a second run changes nothing
+    assert db.session.scalar(select(func.count()).select_from(Ticket)) == 4
+    assert [t.number for t in closed_tickets(WED_10.date())] == ["A-002", "B-002"]
+    assert close_day(WED_16)["closed"] == 0 and len(published) == 2
+
+
+def test_next_day_closes_yesterdays_called_ticket_but_never_one_in_service(ctx, monkeypatch):
+    from loket.queue.closing import close_day
+
+    ids = _day_of_tickets(monkeypatch)
+    result = close_day(THU_09)  # the office is open again; yesterday's leftovers go
+    assert sorted(result["numbers"]) == ["A-001", "A-002", "B-002"]
+    assert _ticket(ids["called"]).close_reason == "office_closed"
+    assert _ticket(ids["serving"]).state == "serving"
+
+
+def test_forced_close_takes_todays_called_tickets_too(ctx, monkeypatch):
+    from loket.queue.closing import close_day
+
+    ids = _day_of_tickets(monkeypatch)
+    assert sorted(close_day(WED_10, force=True)["numbers"]) == ["A-001", "A-002", "B-002"]
+    assert _ticket(ids["serving"]).state == "serving"
+
+
+def test_closing_does_not_overwrite_a_ticket_called_meanwhile(ctx, monkeypatch, make_counter):
+    """The closing claims each ticket with a conditional UPDATE, like call_next does."""
+    from loket.queue import closing
+
+    ids = _day_of_tickets(monkeypatch)
+    counter = make_counter(("A",))
+    real = closing._close_one
+
+    def officer_calls_first(ticket_id, closable, now):
+        if ticket_id == ids["waiting"][0]:
+            assert core.call_next(counter).id == ticket_id  # between the closing's look-up and update
+        return real(ticket_id, closable, now)
+
+    monkeypatch.setattr(closing, "_close_one", officer_calls_first)
+    assert closing.close_day(WED_16)["numbers"] == ["B-002"]
+    assert _ticket(ids["waiting"][0]).state == "called"
+
+
+@pytest.mark.parametrize("utc, expected", [
+    (WED_10, datetime(2026, 11, 25, 3, 0)),            # capped: an hour later
+    (datetime(2026, 11, 25, 7, 0), datetime(2026, 11, 25, 7, 30)),  # 15:00 → closing at 15:30 WITA
+    (WED_16, datetime(2026, 11, 25, 9, 0)),            # after closing: hourly until midnight
+    (datetime(2026, 11, 25, 15, 30), datetime(2026, 11, 25, 16, 0)),  # 23:30 → midnight WITA
+])
+def test_next_run_is_closing_or_midnight(ctx, utc, expected):
+    from loket.queue.closing import next_run
+
+    assert next_run(utc) == expected
+
+
+def test_closing_loop_closes_at_start_then_sleeps_until_closing(ctx, monkeypatch):
+    from loket.queue import closing
+
+    ids = _day_of_tickets(monkeypatch)
+    clock = iter([datetime(2026, 11, 25, 7, 0)] * 3 + [WED_16] * 3)
+    slept = []
+    closing.run_forever(ctx, sleep=slept.append, clock=lambda: next(clock), rounds=2)
+    assert slept == [30 * 60 + 1]  # from 15:00 to a second after 15:30 WITA
+    assert _ticket(ids["waiting"][0]).close_reason == "office_closed"
+
+
+def test_day_close_command(runner, tmp_path):
+    env = {"LOKET_INSTANCE": str(tmp_path / "cli"), "LOKET_OFFICE_HOURS": "24/7"}
+    from loket import create_app
+
+    app = create_app({"INSTANCE_PATH": str(tmp_path / "cli"), "LOKET_OFFICE_HOURS": "24/7"})
+    with app.app_context():
+        from loket.bootstrap import ensure_ready
+
+        ensure_ready()
+        core.issue_ticket("A")
+    result = runner.invoke(args=["loket", "day", "close"], env=env)
+    assert result.exit_code == 0 and "Nothing to close." in result.output, result.output
+    result = runner.invoke(args=["loket", "day", "close", "--force"], env=env)
+    assert result.exit_code == 0 and "Closed 1 ticket(s)" in result.output and "A-001" in result.output
+
+
+def test_kiosk_says_when_the_office_opens_again(client, app):
+    """Closed all day today: the kiosk names the next opening, in Indonesian and in English."""
+    from datetime import timedelta
+
+    from loket.timeutil import to_local, utcnow
+
+    with app.app_context():  # not held open around the requests: each request picks its language
+        local = to_local(utcnow())
+    opening_day = local.date() + timedelta(days=2)
+    app.config["LOKET_OFFICE_HOURS"] = f"{hours.DAYS[opening_day.weekday()]} 08:00-12:00"
+    when = f"{opening_day:%d-%m-%Y} 08:00"
+    html = client.get("/kiosk/1").get_data(as_text=True)
+    assert f"Kantor sudah tutup. Antrean dibuka lagi {when}." in html
+    response = client.post("/kiosk/1/tiket", data={"service": "A"})
+    assert response.status_code == 409 and f"dibuka lagi {when}" in response.get_data(as_text=True)
+    html = client.get("/kiosk/1?lang=en").get_data(as_text=True)
+    assert f"The office is closed. The queue opens again {when}." in html

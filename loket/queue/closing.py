@@ -1,0 +1,127 @@
+"""End of day: tickets still waiting when the office closes become "not served: office closed".
+
+They are kept (state cancelled, close_reason "office_closed") and reported, never deleted.
+`loket serve` runs `close_day` on start-up and at every closing time and office-local midnight.
+"""
+from __future__ import annotations
+
+import logging
+import time as _time
+from collections import Counter as Tally
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, or_, select, update
+
+from loket.events import commit_and_publish
+from loket.extensions import db
+from loket.queue import core, hours
+from loket.queue.models import CALLED, CANCELLED, WAITING, Ticket
+from loket.timeutil import UTC, office_zone, to_local, utcnow
+
+log = logging.getLogger(__name__)
+
+OFFICE_CLOSED = "office_closed"
+MAX_SLEEP = 3600  # wake at least hourly, so a changed clock or config is noticed
+
+
+def close_day(now: datetime | None = None, *, force: bool = False) -> dict:
+    """Close what the office will not serve any more; safe to run any number of times.
+
+    - tickets of earlier days still waiting or called: always (nobody serves yesterday's queue,
+      and a stale called ticket would block its counter);
+    - today's waiting tickets: once the office is closed (after closing time, a holiday), or
+      always with `force` (the office closes early);
+    - today's called tickets are left to the officer (the visitor may be at the counter) unless
+      `force`; the run after midnight closes them.
+    Tickets being served are never touched: the officer closes those cases.
+
+    Returns {"closed": n, "by_service": {code: n}, "numbers": [...]}.
+    """
+    now = now or utcnow()
+    today = to_local(now).date()
+    closed_today = force or not hours.state(now).open
+    conditions = [and_(Ticket.day < today, Ticket.state.in_((WAITING, CALLED)))]
+    if closed_today:
+        today_states = (WAITING, CALLED) if force else (WAITING,)
+        conditions.append(and_(Ticket.day == today, Ticket.state.in_(today_states)))
+    closable = or_(*conditions)
+    candidates = list(db.session.scalars(select(Ticket.id).where(closable).order_by(Ticket.day, Ticket.id)))
+    db.session.rollback()  # end the read transaction before taking the write lock per ticket
+    tally: Tally[str] = Tally()
+    numbers: list[str] = []
+    for ticket_id in candidates:
+        ticket = _close_one(ticket_id, closable, now)
+        if ticket is not None:
+            tally[ticket.service.code] += 1
+            numbers.append(ticket.number)
+    if numbers:
+        log.info("closed %d ticket(s) as not served, office closed: %s", len(numbers), ", ".join(numbers))
+    return {"closed": len(numbers), "by_service": dict(sorted(tally.items())), "numbers": numbers}
+
+
+def _close_one(ticket_id: int, closable, now: datetime) -> Ticket | None:
+    """Conditional UPDATE, so a ticket an officer calls at the same moment is never overwritten."""
+    claimed = db.session.execute(
+        update(Ticket)
+        .where(Ticket.id == ticket_id, closable)
+        .values(state=CANCELLED, close_reason=OFFICE_CLOSED, finished_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        return None
+    ticket = db.session.get(Ticket, ticket_id)
+    db.session.refresh(ticket)
+    core._log(ticket, "cancelled", counter=ticket.counter, data={"reason": OFFICE_CLOSED})
+    commit_and_publish(core._event("ticket.cancelled", ticket))
+    return ticket
+
+
+def closed_tickets(day) -> list[Ticket]:
+    """The tickets of an office-local day closed as not served because the office closed."""
+    return list(db.session.scalars(
+        select(Ticket).where(Ticket.day == day, Ticket.close_reason == OFFICE_CLOSED).order_by(Ticket.id)))
+
+
+def next_run(now: datetime | None = None) -> datetime:
+    """When to run `close_day` next (naive UTC): the next closing time or office-local midnight,
+    whichever comes first, and never more than an hour away."""
+    now = now or utcnow()
+    local = to_local(now)
+    zone = office_zone()
+    midnight = datetime.combine(local.date() + timedelta(days=1), datetime.min.time(), tzinfo=zone)
+    candidates = [midnight, local + timedelta(seconds=MAX_SLEEP)]
+    closing = hours.closing_at(local.date())
+    if closing is not None and closing > local:
+        candidates.append(closing)
+    return min(candidates).astimezone(UTC).replace(tzinfo=None)
+
+
+def run_forever(app, *, sleep=_time.sleep, clock=utcnow, rounds: int | None = None) -> None:
+    """The closing loop of `loket serve`: close earlier days now, then at every closing/midnight.
+
+    `rounds` limits the loop (tests)."""
+    done = 0
+    while rounds is None or done < rounds:
+        try:
+            with app.app_context():
+                result = close_day(clock())
+                if result["closed"]:
+                    app.logger.info("end of day: %d ticket(s) closed as not served", result["closed"])
+                wake = next_run(clock())
+                db.session.remove()
+        except Exception:  # keep the loop alive; the next round retries
+            log.exception("end-of-day closing failed")
+            wake = clock() + timedelta(seconds=60)
+        done += 1
+        if rounds is not None and done >= rounds:
+            return
+        # A second late, so the closing minute has really passed in the office zone.
+        sleep(max(1.0, (wake - clock()).total_seconds() + 1))
+
+
+def start(app) -> None:
+    """Run the closing loop in the background of the server process."""
+    from loket.extensions import socketio
+
+    socketio.start_background_task(run_forever, app)
