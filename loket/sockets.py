@@ -1,10 +1,12 @@
 """Socket.IO connection handling: which rooms a screen may join.
 
 Rooms: `office` (everyone), `service:<code>`, `ticket:<token>` (a visitor's own ticket),
-`display:<id>`, `counter:<id>` (logged-in officers assigned to it). Areas add their own handlers.
+`display:<id>`, `counter:<id>` (logged-in officers assigned to it), `rate:<id>` (a counter's rating
+screen: a browser paired with that counter, or its officer). Areas add their own handlers.
 """
 from __future__ import annotations
 
+from flask import session
 from flask_login import current_user
 from flask_socketio import join_room, leave_room
 from sqlalchemy import select
@@ -30,6 +32,14 @@ def _allowed(room: str) -> bool:
     if kind == "counter" and key.isdigit():
         counter = db.session.get(Counter, int(key))
         return bool(counter and current_user.is_authenticated and current_user.may_use_counter(counter))
+    if kind == "rate" and key.isdigit():
+        # The rating screen's page put the pairing into the (signed) session cookie.
+        counter = db.session.get(Counter, int(key))
+        if counter is None:
+            return False
+        if counter.id in (session.get("rate_screens") or []):
+            return True
+        return bool(current_user.is_authenticated and current_user.may_use_counter(counter))
     return False
 
 

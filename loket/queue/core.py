@@ -272,8 +272,10 @@ def mark_no_show(ticket: Ticket, *, officer=None) -> Ticket:
     return ticket
 
 
-def close_case(ticket: Ticket, *, officer=None) -> Ticket:
-    """The visitor has been served; the ticket is done and can be rated."""
+def close_case(ticket: Ticket, *, officer=None, checklist: list[int] | None = None) -> Ticket:
+    """The visitor has been served; the ticket is done and can be rated.
+
+    `checklist` records which requirements (by position in the standard) the officer ticked."""
     _check(ticket, "close")
     _check_counter(ticket.counter, officer)
     now = utcnow()
@@ -283,7 +285,8 @@ def close_case(ticket: Ticket, *, officer=None) -> Ticket:
     ticket.finished_at = now
     if officer is not None:
         ticket.officer_id = officer.id
-    _log(ticket, "closed", officer=officer, counter=ticket.counter)
+    _log(ticket, "closed", officer=officer, counter=ticket.counter,
+         data={"checklist": list(checklist)} if checklist is not None else None)
     commit_and_publish(_event("ticket.closed", ticket))
     return ticket
 

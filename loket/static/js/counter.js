@@ -1,0 +1,131 @@
+/* Counter pages: the officer's desk (keyboard shortcuts, live refresh, ticked requirements kept
+ * across swaps) and the customer-facing rating screen (lights up on "rating.requested", goes dark
+ * by itself when the request times out). Both follow their Socket.IO rooms through Loket.live. */
+(function () {
+  "use strict";
+  var Loket = window.Loket = window.Loket || {};
+
+  function rooms(el) {
+    try { return JSON.parse(el.dataset.rooms || "[]"); } catch (e) { return []; }
+  }
+
+  // --- the officer's desk ------------------------------------------------------------------------
+  function initDesk(root) {
+    var myCounter = parseInt(root.dataset.counter, 10);
+    var timers = {};
+    Loket.deskRefreshes = { workspace: 0, side: 0 };
+
+    function busy() { return !!document.querySelector("#workspace .htmx-request, #workspace.htmx-request"); }
+
+    function refresh(what) {
+      // Several events in a burst (e.g. close + rating) become one request.
+      if (timers[what]) { clearTimeout(timers[what]); }
+      timers[what] = setTimeout(function () {
+        timers[what] = null;
+        if (what === "workspace" && busy()) { return; }  // the action's own answer brings the new state
+        Loket.deskRefreshes[what] += 1;
+        var url = what === "workspace" ? root.dataset.workspaceUrl : root.dataset.sideUrl;
+        htmx.ajax("GET", url, { target: "#" + what, swap: "outerHTML" });
+      }, 150);
+    }
+
+    function onEvent(data) {
+      var ws = document.getElementById("workspace");
+      if (!ws || !data) { refresh("side"); return; }
+      var shown = ws.dataset.number;
+      var mine = data.counter === myCounter;
+      var stale =
+        (shown && data.number === shown && (data.state !== ws.dataset.state || String(data.call_count) !== ws.dataset.callCount)) ||
+        (mine && data.number && data.number !== shown && (data.state === "called" || data.state === "serving")) ||
+        (mine && typeof data.paused === "boolean" && String(data.paused ? 1 : 0) !== ws.dataset.paused);
+      refresh(stale ? "workspace" : "side");
+    }
+
+    var handlers = {};
+    ["ticket.issued", "ticket.called", "ticket.recalled", "ticket.serving", "ticket.no_show", "ticket.closed",
+     "ticket.transferred", "ticket.cancelled", "counter.paused", "counter.resumed", "counter.services",
+     "service.closed", "service.opened", "rating.recorded", "queue.closed"].forEach(function (name) {
+      handlers[name] = onEvent;
+    });
+    Loket.socket = Loket.live({ rooms: rooms(root), on: handlers, resync: function () { refresh("workspace"); } });
+
+    // Keyboard shortcuts: the key shown on each button; never while typing in a field.
+    document.addEventListener("keydown", function (event) {
+      if (event.ctrlKey || event.metaKey || event.altKey || event.repeat) { return; }
+      var target = event.target;
+      if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) { return; }
+      var key = (event.key || "").toLowerCase();
+      if (key.length !== 1) { return; }
+      var control = document.querySelector('#workspace [data-key="' + key + '"]');
+      if (!control || control.disabled) { return; }
+      event.preventDefault();
+      if (control.tagName === "SELECT") { control.focus(); } else { control.click(); }
+    });
+
+    // Ticked requirements survive re-renders of the same visitor (kept per ticket for this tab).
+    function storeKey(box) { return "loket.checklist." + box.dataset.ticket; }
+    function restoreChecklist() {
+      var box = document.getElementById("checklist");
+      if (!box) { return; }
+      var ticked = [];
+      try { ticked = JSON.parse(window.sessionStorage.getItem(storeKey(box)) || "[]"); } catch (e) { ticked = []; }
+      box.querySelectorAll("input[type=checkbox]").forEach(function (input) {
+        input.checked = ticked.indexOf(input.value) !== -1;
+      });
+    }
+    document.addEventListener("change", function (event) {
+      var box = event.target.closest && event.target.closest("#checklist");
+      if (!box) { return; }
+      var ticked = Array.prototype.map.call(box.querySelectorAll("input:checked"), function (i) { return i.value; });
+      try { window.sessionStorage.setItem(storeKey(box), JSON.stringify(ticked)); } catch (e) { /* private mode */ }
+    });
+    document.body.addEventListener("htmx:afterSettle", restoreChecklist);
+    restoreChecklist();
+  }
+
+  // --- the customer-facing rating screen ---------------------------------------------------------
+  function initRate(root) {
+    var timer = null;
+    var THANKS_MS = 5000;
+
+    function refresh() {
+      htmx.ajax("GET", root.dataset.panelUrl, { target: "#rating", swap: "outerHTML" });
+    }
+    function arm() {
+      // Go dark by itself: when the request times out, and a few seconds after the thanks.
+      if (timer) { clearTimeout(timer); timer = null; }
+      var panel = document.getElementById("rating");
+      if (!panel) { return; }
+      var state = panel.dataset.state;
+      Loket.rateState = state;
+      if (state === "open") {
+        timer = setTimeout(refresh, (parseInt(panel.dataset.secondsLeft, 10) || 1) * 1000 + 500);
+      } else if (state === "thanks") {
+        timer = setTimeout(refresh, THANKS_MS);
+      }
+    }
+    document.body.addEventListener("htmx:afterSettle", arm);
+    // A refused tap (already rated, expired): show the message, then go dark.
+    document.body.addEventListener("htmx:responseError", function () {
+      if (timer) { clearTimeout(timer); }
+      timer = setTimeout(function () { document.getElementById("messages").innerHTML = ""; refresh(); }, 3000);
+    });
+    arm();
+    Loket.socket = Loket.live({
+      rooms: rooms(root),
+      on: {
+        "rating.requested": refresh,
+        "rating.recorded": function (data) {
+          var panel = document.getElementById("rating");
+          if (panel && panel.dataset.state === "open" && data && data.rating === panel.dataset.request) { refresh(); }
+        },
+      },
+      resync: refresh,
+    });
+  }
+
+  var desk = document.getElementById("desk");
+  if (desk) { initDesk(desk); }
+  var rate = document.getElementById("rate-screen");
+  if (rate) { initRate(rate); }
+})();
