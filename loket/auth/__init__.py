@@ -1,6 +1,7 @@
 """Staff login and roles (Flask-Login); visitors never log in.
 
-`loket.web.role_required` guards officer, supervisor and admin pages.
+`loket.web.role_required` guards officer, supervisor and admin pages; anonymous visitors of a guarded
+page are sent to /login (the JSON API answers 401), and a form without its CSRF token gets a readable 400.
 """
 from flask import Blueprint
 
@@ -8,7 +9,10 @@ bp = Blueprint("auth", __name__)
 
 
 def init_app(app):
+    from flask_wtf.csrf import CSRFError
+
     from loket.auth.models import User
+    from loket.auth.routes import csrf_failed, unauthorized
     from loket.extensions import db, login_manager
 
     @login_manager.user_loader
@@ -16,6 +20,11 @@ def init_app(app):
         if not user_id.isdigit():
             return None
         return db.session.get(User, int(user_id))
+
+    login_manager.unauthorized_handler(unauthorized)
+    app.register_error_handler(CSRFError, csrf_failed)
+    # Remember-me cookies (not offered today) follow the session cookie's Secure setting.
+    app.config.setdefault("REMEMBER_COOKIE_SECURE", app.config.get("SESSION_COOKIE_SECURE", False))
 
 
 from loket.auth import routes  # noqa: E402,F401

@@ -1,44 +1,109 @@
-"""Login and logout pages for staff."""
+"""Login and logout pages for staff, and the answers to anonymous visitors and missing CSRF tokens."""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import redirect, request, url_for
+from flask import current_app, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from loket.auth import bp
 from loket.auth.models import User
-from loket.extensions import db, limiter
-from loket.web import page
+from loket.extensions import db, htmx, limiter
+from loket.web import error_response, page
+
+DISABLED = {"", "0", "off", "none"}
+_DUMMY_HASH: list[str] = []
 
 
 def _safe_next(target: str | None) -> str:
-    if target and urlsplit(target).netloc == "" and target.startswith("/") and not target.startswith("//"):
+    """Only a path on this site: no scheme/host, no `//host` or `/\\host` (browsers read both as
+    another host), no control characters (browsers drop tabs and newlines inside URLs)."""
+    if (target and target.startswith("/") and not target.startswith("//") and "\\" not in target
+            and not any(ord(ch) < 32 or ord(ch) == 127 for ch in target)
+            and urlsplit(target).netloc == "" and urlsplit(target).scheme == "" and len(target) <= 2000):
         return target
     return url_for("counter.index")
 
 
+def _login_limit_off() -> bool:
+    return str(current_app.config.get("LOKET_LOGIN_RATE_LIMIT", "10/minute")).strip().lower() in DISABLED
+
+
+def _login_limit() -> str:
+    return "1000/second" if _login_limit_off() else str(current_app.config.get("LOKET_LOGIN_RATE_LIMIT", "10/minute"))
+
+
+def _password_matches(user: User | None, password: str) -> bool:
+    """Check a hash even for unknown names, so timing does not tell which usernames exist."""
+    if user is None:
+        if not _DUMMY_HASH:
+            _DUMMY_HASH.append(generate_password_hash("not-a-password"))
+        check_password_hash(_DUMMY_HASH[0], password)
+        return False
+    return user.check_password(password)
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("10/minute", methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"], exempt_when=_login_limit_off)
 def login():
+    """The staff login form (plain POST, CSRF token in the form)."""
     error = None
+    username = ""
     if request.method == "POST":
         username = (request.form.get("username") or "").strip()[:80]
-        password = request.form.get("password") or ""
+        password = (request.form.get("password") or "")[:1000]
         user = db.session.scalar(select(User).where(User.username == username)) if username else None
-        if user is None or not user.active or not user.check_password(password):
+        if not username or not password:
+            error = _("Isi nama pengguna dan kata sandi.")
+        elif not _password_matches(user, password) or not user.active:
             error = _("Nama pengguna atau kata sandi salah.")
         else:
+            language = session.get("lang")
+            session.clear()  # nothing from before the login carries over, except the language
+            if language:
+                session["lang"] = language
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
     elif current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")))
-    return page("auth/login.html", error=error, status=401 if error else 200)
+    return page("auth/login.html", error=error, username=username, status=401 if error else 200)
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    """POST only (with the CSRF token), so a link or an image on another site cannot log staff out."""
     logout_user()
+    language = session.get("lang")
+    session.clear()
+    if language:
+        session["lang"] = language
     return redirect(url_for("auth.login"))
+
+
+def unauthorized():
+    """Anonymous visitor on a staff page: the API answers 401, htmx gets HX-Redirect, pages redirect."""
+    if request.path.startswith("/api/"):
+        return error_response(_("Silakan masuk terlebih dahulu."), 401)
+    target = url_for("auth.login", next=_next_param())
+    if htmx:
+        response = error_response(_("Silakan masuk terlebih dahulu."), 401)
+        response = current_app.make_response(response)
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target)
+
+
+def _next_param() -> str:
+    if htmx and htmx.current_url:
+        # An htmx fragment is no page to come back to: return to the page it was loaded from.
+        parts = urlsplit(htmx.current_url)
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+    return request.full_path.rstrip("?")
+
+
+def csrf_failed(exc):
+    """A form or htmx request without a valid CSRF token (e.g. a page left open since before a restart)."""
+    return error_response(_("Formulir sudah kedaluwarsa atau tidak sah. Muat ulang halaman lalu coba lagi."), 400)
