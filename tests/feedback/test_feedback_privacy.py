@@ -1,0 +1,94 @@
+"""Personal data: complaint contacts are removed after the retention period by `loket privacy purge`;
+the complaint, its status and response stay. Surveys never hold a name or a link to a ticket.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from loket.extensions import db
+from loket.feedback import complaints, once
+from loket.feedback.models import Complaint, FormSubmission
+from loket.timeutil import local_day, utcnow
+
+
+def seed(app):
+    """Three complaints with contacts (100, 40 and 1 days old) and one anonymous one (200 days old)."""
+    now = utcnow()
+    with app.app_context():
+        for days, name in ((100, "Lama"), (40, "Sedang"), (1, "Baru"), (200, None)):
+            item = complaints.submit(category="pengaduan", message=f"umur {days} hari", name=name or "",
+                                     contact=f"{name.lower()}@contoh.id" if name else "",
+                                     now=now - timedelta(days=days))
+            if days == 100:
+                complaints.change_status(item, "answered", response="Sudah kami perbaiki.")
+
+
+def contacts(app) -> dict[str, tuple]:
+    with app.app_context():
+        db.session.expire_all()
+        return {c.message: (c.name, c.contact, c.contact_purged_at is not None, c.status, c.response)
+                for c in db.session.scalars(select(Complaint))}
+
+
+def run_cli(app, *args, retention=None):
+    env = dict(os.environ, LOKET_INSTANCE=app.instance_path,
+               LOKET_DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], LOKET_OFFICE_HOURS="24/7")
+    env.pop("LOKET_CONTACT_RETENTION_DAYS", None)
+    if retention is not None:
+        env["LOKET_CONTACT_RETENTION_DAYS"] = str(retention)
+    code = "from loket.cli import main; main()"
+    return subprocess.run([sys.executable, "-c", code, "privacy", "purge", *args], env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_purge_command_removes_contacts_after_the_configured_retention(app):
+    seed(app)
+    result = run_cli(app, retention=30)
+    assert result.returncode == 0, result.stderr
+    assert "Removed contact details from 2 complaint(s) older than 30 days" in result.stdout
+    after = contacts(app)
+    assert after["umur 100 hari"] == (None, None, True, "answered", "Sudah kami perbaiki.")
+    assert after["umur 40 hari"] == (None, None, True, "received", None)
+    assert after["umur 1 hari"] == ("Baru", "baru@contoh.id", False, "received", None)
+    assert after["umur 200 hari"] == (None, None, False, "received", None)  # nothing to remove
+    # running it again finds nothing more
+    again = run_cli(app, retention=30)
+    assert "from 0 complaint(s)" in again.stdout
+
+
+def test_purge_command_default_and_days_option(app):
+    seed(app)
+    default = run_cli(app)  # 90 days unless configured
+    assert default.returncode == 0, default.stderr
+    assert "from 1 complaint(s) older than 90 days" in default.stdout
+    assert contacts(app)["umur 40 hari"][:2] == ("Sedang", "sedang@contoh.id")
+    option = run_cli(app, "--days", "0", retention=365)
+    assert "from 2 complaint(s) older than 0 days" in option.stdout
+    assert all(value[:2] == (None, None) for value in contacts(app).values())
+    bad = run_cli(app, "--days", "-1")
+    assert bad.returncode != 0 and contacts(app)  # refused, nothing happened
+
+
+def test_purged_contact_is_marked_for_officers(app, officer):
+    seed(app)
+    with app.app_context():
+        assert complaints.purge_contacts(days=30) == 2
+        item = db.session.scalar(select(Complaint).where(Complaint.message == "umur 40 hari"))
+        item_id = item.id
+    page = officer.get(f"/admin/pengaduan/{item_id}").get_data(as_text=True)
+    assert "dihapus sesuai masa simpan" in page and "sedang@contoh.id" not in page
+
+
+def test_purge_also_clears_old_one_time_form_keys(app):
+    with app.app_context():
+        today = local_day()
+        db.session.add(FormSubmission(nonce="a" * 22, day=today - timedelta(days=once.KEEP_DAYS + 1)))
+        db.session.add(FormSubmission(nonce="b" * 22, day=today))
+        db.session.commit()
+        complaints.purge_contacts()
+        assert [f.nonce for f in db.session.scalars(select(FormSubmission))] == ["b" * 22]
