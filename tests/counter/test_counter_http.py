@@ -244,3 +244,10 @@ def test_anonymous_goes_to_login_and_supervisor_gets_403(app, make_user, ctx, me
     make_user("super1", role="supervisor", counters=(1,))
     supervisor = sign_in(app.test_client(), "super1")
     assert getattr(supervisor, method)(path).status_code == 403
+
+
+def test_desk_speaks_english_when_asked(officer, ctx):
+    html = officer.get(f"/counter/{counter(1).id}?lang=en").get_data(as_text=True)
+    assert "Call next" in html and "Panggil berikutnya" not in html
+    refused = post(officer, f"/counter/{counter(1).id}/recall")
+    assert refused.status_code == 409 and "Nobody is at Loket 1 yet" in refused.get_data(as_text=True)
