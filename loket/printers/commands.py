@@ -14,12 +14,20 @@ import click
 def _app_context():
     from flask import current_app, has_app_context
 
-    if has_app_context():  # `flask loket printer …` already has one
+    if has_app_context():
         yield current_app
         return
-    from loket import create_app
+    from flask.cli import ScriptInfo
 
-    app = create_app()
+    # Under `flask --app loket loket printer …` (and Flask's test runner) use that app.
+    click_ctx = click.get_current_context(silent=True)
+    info = click_ctx.find_object(ScriptInfo) if click_ctx else None
+    if info is not None:
+        app = info.load_app()
+    else:
+        from loket import create_app
+
+        app = create_app()
     with app.app_context():
         yield app
 
