@@ -82,26 +82,50 @@ def officer():
     pass
 
 
-@officer.command("add", help="Create a staff account (prompts for the password) and assign counters.")
+def _new_password(password: str | None, generate: bool) -> tuple[str, bool]:
+    """The password given, a generated one (printed once), or one typed at a hidden prompt."""
+    import secrets
+
+    if generate:
+        return secrets.token_urlsafe(12), True
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if len(password) < 8:
+        click.echo("Error: password must be at least 8 characters", err=True)
+        sys.exit(2)
+    return password, False
+
+
+@officer.command("add", help="Create a staff account and assign counters. The password is prompted for "
+                             "(hidden), or generated and printed once with --generate-password.")
 @click.argument("username")
 @click.option("--role", type=click.Choice(["officer", "supervisor", "admin"]), default="officer", show_default=True)
 @click.option("--name", "display_name", default="", help="Name shown to colleagues (never to visitors).")
 @click.option("--counter", "counters", multiple=True, type=int, help="Counter (loket) number; repeatable.")
-@click.password_option(help="Password (prompted when omitted).")
-def officer_add(username: str, role: str, display_name: str, counters: tuple[int, ...], password: str):
+@click.option("--password", default=None, help="Password (prompted when omitted; a password on the command line "
+                                               "ends up in the shell history).")
+@click.option("--generate-password", "generate", is_flag=True, help="Generate a password and print it once.")
+def officer_add(username: str, role: str, display_name: str, counters: tuple[int, ...], password: str | None,
+                generate: bool):
     from sqlalchemy import select
 
     from loket.auth.models import User
+    from loket.bootstrap import ensure_ready
     from loket.extensions import db
     from loket.queue.models import Counter
 
+    username = username.strip()
+    if not username or len(username) > 80:
+        click.echo("Error: the username must be 1 to 80 characters", err=True)
+        sys.exit(2)
+    password, generated = _new_password(password, generate)
     app = _app()
     with app.app_context():
+        done = ensure_ready()  # a fresh database gets its counters (and admin) first
+        if "admin_password" in done:
+            click.echo(f"Created admin account 'admin' with one-time password: {done['admin_password']}")
         if db.session.scalar(select(User).where(User.username == username)):
             click.echo(f"Error: user '{username}' already exists", err=True)
-            sys.exit(2)
-        if len(password) < 8:
-            click.echo("Error: password must be at least 8 characters", err=True)
             sys.exit(2)
         assigned = []
         for number in counters:
@@ -115,6 +139,33 @@ def officer_add(username: str, role: str, display_name: str, counters: tuple[int
         db.session.add(user)
         db.session.commit()
     click.echo(f"Created {role} '{username}'" + (f" at counters {', '.join(map(str, counters))}" if counters else ""))
+    if generated:
+        click.echo(f"One-time password (shown only now): {password}")
+
+
+@officer.command("password", help="Set a new password for a staff account (prompted, or generated with "
+                                  "--generate-password and printed once).")
+@click.argument("username")
+@click.option("--password", default=None, help="New password (prompted when omitted).")
+@click.option("--generate-password", "generate", is_flag=True, help="Generate a password and print it once.")
+def officer_password(username: str, password: str | None, generate: bool):
+    from sqlalchemy import select
+
+    from loket.auth.models import User
+    from loket.extensions import db
+
+    app = _app()
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.username == username.strip()))
+        if user is None:
+            click.echo(f"Error: no user '{username}'", err=True)
+            sys.exit(2)
+        password, generated = _new_password(password, generate)
+        user.set_password(password)
+        db.session.commit()
+    click.echo(f"Password of '{username}' changed")
+    if generated:
+        click.echo(f"One-time password (shown only now): {password}")
 
 
 @main.group(help="The office day: close it (tickets still waiting become 'not served: office closed').")
