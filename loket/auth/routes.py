@@ -10,11 +10,12 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from loket.auth import bp
-from loket.auth.models import User
+from loket.auth.models import OFFICER, SUPERVISOR, User
 from loket.extensions import db, htmx, limiter
-from loket.web import error_response, page
+from loket.web import error_response, page, role_required
 
 DISABLED = {"", "0", "off", "none"}
+MIN_PASSWORD = 8
 _DUMMY_HASH: list[str] = []
 
 
@@ -107,3 +108,28 @@ def _next_param() -> str:
 def csrf_failed(exc):
     """A form or htmx request without a valid CSRF token (e.g. a page left open since before a restart)."""
     return error_response(_("Formulir sudah kedaluwarsa atau tidak sah. Muat ulang halaman lalu coba lagi."), 400)
+
+
+@bp.route("/akun/kata-sandi", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"], exempt_when=_login_limit_off)
+@role_required(OFFICER, SUPERVISOR)
+def change_password():
+    """Every staff member changes their own password here (e.g. the admin's one-time password)."""
+    error = done = None
+    if request.method == "POST":
+        current = (request.form.get("current") or "")[:1000]
+        new = (request.form.get("new") or "")[:1000]
+        repeat = (request.form.get("repeat") or "")[:1000]
+        if not current_user.check_password(current):
+            error = _("Kata sandi saat ini salah.")
+        elif len(new) < MIN_PASSWORD:
+            error = _("Kata sandi baru minimal %(n)s karakter.", n=MIN_PASSWORD)
+        elif new != repeat:
+            error = _("Kedua isian kata sandi baru tidak sama.")
+        elif new == current:
+            error = _("Kata sandi baru harus berbeda dari yang lama.")
+        else:
+            current_user.set_password(new)
+            db.session.commit()
+            done = _("Kata sandi sudah diganti.")
+    return page("auth/password.html", error=error, done=done, status=400 if error else 200)

@@ -133,3 +133,25 @@ def test_anonymous_page_request_keeps_where_it_was_going(client):
     response = client.get("/admin/pengaduan?status=open")
     assert response.status_code == 302
     assert response.headers["Location"] == "/login?next=/admin/pengaduan?status%3Dopen"
+
+
+def test_staff_change_their_own_password(client, staff):
+    _login(client)
+    assert "Ganti kata sandi" in client.get("/akun/kata-sandi").get_data(as_text=True)
+    cases = [
+        ({"current": "salah", "new": "baru-sekali-1", "repeat": "baru-sekali-1"}, "Kata sandi saat ini salah."),
+        ({"current": "rahasia-123", "new": "pendek", "repeat": "pendek"}, "Kata sandi baru minimal 8 karakter."),
+        ({"current": "rahasia-123", "new": "baru-sekali-1", "repeat": "baru-sekali-2"},
+         "Kedua isian kata sandi baru tidak sama."),
+        ({"current": "rahasia-123", "new": "rahasia-123", "repeat": "rahasia-123"},
+         "Kata sandi baru harus berbeda dari yang lama."),
+    ]
+    for form, message in cases:
+        response = client.post("/akun/kata-sandi", data=form)
+        assert response.status_code == 400 and message in response.get_data(as_text=True), message
+    response = client.post("/akun/kata-sandi", data={"current": "rahasia-123", "new": "baru-sekali-1",
+                                                     "repeat": "baru-sekali-1"})
+    assert response.status_code == 200 and "Kata sandi sudah diganti." in response.get_data(as_text=True)
+    client.post("/logout")
+    assert _login(client).status_code == 401
+    assert _login(client, password="baru-sekali-1").status_code == 302

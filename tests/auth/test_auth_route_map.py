@@ -11,7 +11,7 @@ from loket.auth.models import ROLES
 # Staff areas: every route under these prefixes must be guarded by `role_required`.
 STAFF_PREFIXES = ("/counter", "/admin")
 # Staff routes elsewhere (configuration pages of public screens) that must stay guarded too.
-STAFF_ENDPOINTS = {"display.settings", "kiosk.printer", "kiosk.printer_test", "kiosk.printer_preview"}
+STAFF_ENDPOINTS = {"auth.change_password", "display.settings", "kiosk.printer", "kiosk.printer_test", "kiosk.printer_preview"}
 # Deliberately public routes under a staff prefix (e.g. a customer-facing screen), with the reason.
 PUBLIC_ALLOWED: dict[str, str] = {}
 
