@@ -4,12 +4,17 @@ The limit is LOKET_ISSUE_RATE_LIMIT (a Flask-Limiter string such as "20/minute";
 """
 from __future__ import annotations
 
+import logging
+
 from flask import current_app, request
 from flask_limiter.util import get_remote_address
+from limits import parse_many
 
 from loket.extensions import limiter
 
 DISABLED = {"", "0", "off", "none"}
+DEFAULT_LIMIT = "20/minute"
+log = logging.getLogger(__name__)
 
 
 def limits_off() -> bool:
@@ -18,7 +23,16 @@ def limits_off() -> bool:
 
 def issue_limit() -> str:
     # Flask-Limiter parses the value even when exempt; give it a harmless one then.
-    return "1000/second" if limits_off() else str(current_app.config["LOKET_ISSUE_RATE_LIMIT"]).strip()
+    if limits_off():
+        return "1000/second"
+    value = str(current_app.config["LOKET_ISSUE_RATE_LIMIT"]).strip()
+    try:
+        parse_many(value)
+    except ValueError:
+        # A typo in the setting must not turn every ticket into a 500: keep the safe default.
+        log.error("LOKET_ISSUE_RATE_LIMIT=%r is not a rate limit (e.g. 20/minute); using %s", value, DEFAULT_LIMIT)
+        return DEFAULT_LIMIT
+    return value
 
 
 def kiosk_key() -> str:

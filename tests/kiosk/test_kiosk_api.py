@@ -228,3 +228,9 @@ def test_issuing_is_limited_per_kiosk_across_addresses(app, client):
 def test_limit_zero_turns_limiting_off(app, client):
     codes = {client.post("/api/v1/tickets", json={"service": "A"}).status_code for _ in range(30)}
     assert codes == {201}
+
+
+@pytest.mark.parametrize("app_config", [{"RATELIMIT_ENABLED": True, "LOKET_ISSUE_RATE_LIMIT": "twenty a minute"}])
+def test_a_malformed_limit_setting_falls_back_to_the_default_instead_of_failing(app, client):
+    codes = [client.post("/api/v1/tickets", json={"service": "A"}).status_code for _ in range(21)]
+    assert codes == [201] * 20 + [429]

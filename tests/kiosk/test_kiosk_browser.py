@@ -115,3 +115,16 @@ def test_idle_kiosk_returns_home_in_indonesian(live_server, browser):
     # LOKET_KIOSK_IDLE_SECONDS=10 here: nobody touches the screen, so it goes home and back to Indonesian
     page.wait_for_url(re.compile(r"/kiosk/1\?lang=id$"), timeout=30_000)
     assert page.locator("h1").inner_text() == "Silakan pilih layanan"
+
+
+def test_kiosk_home_waiting_counts_follow_the_queue_live(app, live_server, browser):
+    from loket.queue import core
+
+    page = browser.new_context(viewport=KIOSK_VIEWPORT).new_page()
+    page.goto(f"{live_server.url}/kiosk/1")
+    page.locator("body[data-live='connected']").wait_for(timeout=15_000)
+    with app.app_context():
+        core.issue_ticket("E")
+        core.issue_ticket("E")
+    page.locator(".service-tile[data-code='E'] .waiting[data-waiting='2']").wait_for(timeout=15_000)
+    assert "Menunggu: 2 orang" in page.locator(".service-tile[data-code='E']").inner_text()
