@@ -9,7 +9,8 @@ import secrets
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy.orm import aliased
 
 from loket.events import DomainEvent, OFFICE_ROOM, commit_and_publish, counter_room, service_room, ticket_room
 from loket.extensions import db
@@ -197,23 +198,29 @@ def call_next(counter: Counter, *, officer=None, services: list[Service] | None 
     """Call the next waiting ticket for the counter's services; None when nobody waits.
 
     Claiming is a conditional UPDATE (`… WHERE id = ? AND state = 'waiting'`): when two counters
-    race for the same ticket only one UPDATE matches, the other tries the next candidate.
+    race for the same ticket only one UPDATE matches, the other tries the next candidate. The same
+    UPDATE requires the counter to be free, so two calls at one counter give it one visitor, not two.
     """
     _check_counter(counter, officer)
     if counter.paused:
         raise TransitionNotAllowed(N_("%(counter)s sedang jeda. Lanjutkan dulu untuk memanggil."), counter=counter.name)
-    busy = current_ticket(counter)
-    if busy is not None:
-        raise TransitionNotAllowed(
-            N_("%(counter)s masih melayani %(number)s. Selesaikan atau alihkan dulu."),
-            counter=counter.name, number=busy.number,
-        )
+    _refuse_if_busy(counter)
     service_ids = [s.id for s in (services if services is not None else counter.services)]
     if not service_ids:
         raise InvalidInput(N_("%(counter)s belum memilih layanan."), counter=counter.name)
     today = local_day()
     now = utcnow()
+    at_counter = aliased(Ticket)
+    counter_is_free = ~exists(
+        select(at_counter.id).where(at_counter.counter_id == counter.id, at_counter.state.in_(AT_COUNTER_STATES))
+    )
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
     for _attempt in range(20):
+        if postgresql:
+            # Two calls at one counter (double click, two tabs) queue up on the counter's row lock,
+            # so the second sees the first one's visitor; SQLite's write lock does the same below.
+            db.session.execute(select(Counter.id).where(Counter.id == counter.id).with_for_update())
+            _refuse_if_busy(counter)
         candidate = db.session.scalar(
             select(Ticket.id)
             .where(Ticket.service_id.in_(service_ids), Ticket.state == WAITING, Ticket.day == today)
@@ -223,9 +230,11 @@ def call_next(counter: Counter, *, officer=None, services: list[Service] | None 
         if candidate is None:
             db.session.rollback()
             return None
+        # The claim also checks the counter is still free: under SQLite's write lock this closes the
+        # gap between the busy check above and the UPDATE, so one counter never holds two tickets.
         claimed = db.session.execute(
             update(Ticket)
-            .where(Ticket.id == candidate, Ticket.state == WAITING)
+            .where(Ticket.id == candidate, Ticket.state == WAITING, counter_is_free)
             .values(state=CALLED, counter_id=counter.id, officer_id=getattr(officer, "id", None),
                     called_at=now, call_count=Ticket.call_count + 1)
             .execution_options(synchronize_session=False)
@@ -236,8 +245,18 @@ def call_next(counter: Counter, *, officer=None, services: list[Service] | None 
             _log(ticket, "called", officer=officer, counter=counter)
             commit_and_publish(_event("ticket.called", ticket))
             return ticket
-        db.session.rollback()  # someone else got it; look again
+        db.session.rollback()  # someone else got it (or this counter got a visitor meanwhile); look again
+        _refuse_if_busy(counter)
     raise TransitionNotAllowed(N_("Antrean sedang sibuk, coba lagi."))
+
+
+def _refuse_if_busy(counter: Counter) -> None:
+    busy = current_ticket(counter)
+    if busy is not None:
+        raise TransitionNotAllowed(
+            N_("%(counter)s masih melayani %(number)s. Selesaikan atau alihkan dulu."),
+            counter=counter.name, number=busy.number,
+        )
 
 
 def recall(ticket: Ticket, *, officer=None) -> Ticket:
