@@ -263,3 +263,60 @@ def test_kiosk_says_when_the_office_opens_again(client, app):
     assert response.status_code == 409 and f"dibuka lagi {when}" in response.get_data(as_text=True)
     html = client.get("/kiosk/1?lang=en").get_data(as_text=True)
     assert f"The office is closed. The queue opens again {when}." in html
+
+
+def test_serve_closes_earlier_days_on_start_up(tmp_path):
+    """`loket serve` closes yesterday's leftovers as soon as it starts (and seeds the holiday calendar)."""
+    import os
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+    from datetime import timedelta
+
+    from support import free_port
+
+    from loket import create_app
+    from loket.bootstrap import ensure_ready
+    from loket.extensions import db
+    from loket.queue.models import Ticket
+    from loket.timeutil import utcnow
+
+    instance = tmp_path / "serve"
+    env = {**os.environ, "LOKET_INSTANCE": str(instance), "LOKET_OFFICE_HOURS": "24/7"}
+    env.pop("LOKET_DATABASE_URL", None)
+    app = create_app({"INSTANCE_PATH": str(instance), "LOKET_OFFICE_HOURS": "24/7"})
+    with app.app_context():
+        ensure_ready()
+        old = core.issue_ticket("A", now=utcnow() - timedelta(days=1)).id
+        fresh = core.issue_ticket("A").id
+        db.session.remove()
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "loket.cli", "serve", "--port", str(port)], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        state = None
+        while time.monotonic() < deadline:
+            with app.app_context():
+                state = db.session.get(Ticket, old).state
+                db.session.remove()
+            if state == "cancelled":
+                break
+            time.sleep(0.2)
+        assert state == "cancelled"
+        while True:  # the server is up and serving next to the closing loop
+            try:
+                assert urllib.request.urlopen(f"http://127.0.0.1:{port}/kiosk/1", timeout=10).status == 200
+                break
+            except OSError:
+                assert time.monotonic() < deadline and server.poll() is None
+                time.sleep(0.2)
+        with app.app_context():
+            assert db.session.get(Ticket, old).close_reason == "office_closed"
+            assert db.session.get(Ticket, fresh).state == "waiting"  # today's queue goes on
+            assert hours.has_calendar_for(utcnow().year)
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=10)[0]
+    assert "Holiday calendar" in output
