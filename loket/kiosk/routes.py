@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from flask import Response, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 
 from loket.kiosk import bp, ticket_bp
 from loket.kiosk import core as kiosk_core
@@ -113,6 +114,18 @@ def print_status(kiosk_id: str, job_id: int):
     if job is None or job.kiosk_id != kiosk.id:
         fail(404, _("Tugas cetak tidak ditemukan."))
     return _kiosk_page("kiosk/_print_status.html", kiosk, job=job, printer=jobs.printer_status(kiosk))
+
+
+@bp.errorhandler(CSRFError)
+def stale_form(_exc):
+    """A kiosk left open past a restart (new secret key): back to its home screen, never a dead end."""
+    kiosk_id = (request.view_args or {}).get("kiosk_id")
+    message = _("Halaman kios sudah kedaluwarsa. Silakan pilih layanan lagi.")
+    try:
+        kiosk = kiosk_core.get_kiosk(kiosk_id)
+    except QueueError:
+        return render_template("error.html", message=message, status=400), 400
+    return _home(kiosk, message=message, status=400)
 
 
 @bp.errorhandler(429)

@@ -188,6 +188,9 @@ def test_api_needs_no_csrf_token_while_the_kiosk_form_does(app, client):
     assert client.post("/api/v1/tickets", json={"service": "A"}).status_code == 201
     response = client.post("/kiosk/1/tiket", data={"service": "A"})
     assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    # the kiosk is not stranded on a bare error page: its home screen, with the idle timer, says why
+    assert "Halaman kios sudah kedaluwarsa" in html and 'id="kiosk"' in html
     assert ticket_count(app) == 1
 
 
