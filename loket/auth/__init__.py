@@ -9,6 +9,8 @@ bp = Blueprint("auth", __name__)
 
 
 def init_app(app):
+    import hmac
+
     from flask_wtf.csrf import CSRFError
 
     from loket.auth.models import User
@@ -16,10 +18,15 @@ def init_app(app):
     from loket.extensions import db, login_manager
 
     @login_manager.user_loader
-    def load_user(user_id: str):
-        if not user_id.isdigit():
+    def load_user(session_id: str):
+        """A session counts only while its account is active and its password unchanged."""
+        user_id, _, token = (session_id or "").partition(":")
+        if not user_id.isdigit() or not token:
             return None
-        return db.session.get(User, int(user_id))
+        user = db.session.get(User, int(user_id))
+        if user is None or not user.active or not hmac.compare_digest(token, user.session_token()):
+            return None
+        return user
 
     login_manager.unauthorized_handler(unauthorized)
     app.register_error_handler(CSRFError, csrf_failed)

@@ -4,6 +4,7 @@ Visitors never have accounts; tickets are anonymous.
 """
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -40,6 +41,14 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login: disabled accounts cannot log in
         return self.active
+
+    def get_id(self) -> str:
+        """What the session keeps: the id and a digest of the password hash, so changing the
+        password (or a reset by an admin) ends every other session of the account."""
+        return f"{self.id}:{self.session_token()}"
+
+    def session_token(self) -> str:
+        return hashlib.sha256((self.password_hash or "").encode()).hexdigest()[:20]
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)

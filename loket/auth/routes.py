@@ -129,7 +129,9 @@ def change_password():
         elif new == current:
             error = _("Kata sandi baru harus berbeda dari yang lama.")
         else:
-            current_user.set_password(new)
+            user = current_user._get_current_object()
+            user.set_password(new)
             db.session.commit()
+            login_user(user)  # this session goes on; the account's other sessions end
             done = _("Kata sandi sudah diganti.")
     return page("auth/password.html", error=error, done=done, status=400 if error else 200)

@@ -155,3 +155,26 @@ def test_staff_change_their_own_password(client, staff):
     client.post("/logout")
     assert _login(client).status_code == 401
     assert _login(client, password="baru-sekali-1").status_code == 302
+
+
+def test_disabling_an_account_ends_its_open_sessions(app, client, staff):
+    from loket.auth.models import User
+    from loket.extensions import db
+
+    _login(client)
+    assert client.get("/counter/1").status_code == 200
+    with app.app_context():
+        db.session.scalar(db.select(User).where(User.username == staff)).active = False
+        db.session.commit()
+    assert client.get("/counter/1").headers["Location"].startswith("/login")
+
+
+def test_a_new_password_ends_the_other_sessions(app, staff):
+    desk, phone = app.test_client(), app.test_client()
+    _login(desk)
+    _login(phone)
+    response = desk.post("/akun/kata-sandi", data={"current": "rahasia-123", "new": "baru-sekali-1",
+                                                   "repeat": "baru-sekali-1"})
+    assert response.status_code == 200
+    assert desk.get("/counter/1").status_code == 200  # the session that changed it goes on
+    assert phone.get("/counter/1").headers["Location"].startswith("/login")
