@@ -31,9 +31,17 @@ def serve(host: str, port: int, debug: bool):
     from loket.extensions import db, socketio
 
     app = _app()
+    from datetime import date
+
     from loket.queue import hours
 
     with app.app_context():
+        try:  # a typo in the office hours must stop the start, not fail every kiosk page later
+            hours.hours_config()
+            hours.holidays_between(date.min, date.max)
+        except hours.HoursError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(2)
         done = ensure_ready()
         seeded = hours.seed_calendar()
         db.session.remove()

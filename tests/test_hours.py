@@ -320,3 +320,13 @@ def test_serve_closes_earlier_days_on_start_up(tmp_path):
         server.terminate()
         output = server.communicate(timeout=10)[0]
     assert "Holiday calendar" in output
+
+
+@pytest.mark.parametrize("variable, value, message", [
+    ("LOKET_OFFICE_HOURS", "mon 9-5", "cannot read office hours part 'mon 9-5'"),
+    ("LOKET_HOLIDAYS", "25-12-2026", "LOKET_HOLIDAYS must be ISO dates"),
+])
+def test_serve_refuses_to_start_with_unreadable_hours(runner, tmp_path, variable, value, message):
+    result = runner.invoke(args=["loket", "serve", "--port", "1"],
+                           env={"LOKET_INSTANCE": str(tmp_path / "bad"), variable: value})
+    assert result.exit_code == 2 and message in result.output
