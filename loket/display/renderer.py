@@ -29,11 +29,12 @@ DISPLAY_LOCALE = "id"  # the TV speaks and reads Bahasa Indonesia whatever the o
 
 
 def render_board(display: Display) -> str:
-    return render_template("display/_board.html", board=board_module.build(display))
+    # Stripped: whitespace around the element would be swapped in as a new text node each time.
+    return render_template("display/_board.html", board=board_module.build(display)).strip()
 
 
 def render_ticker(display: Display) -> str:
-    return render_template("display/_ticker.html", display=display)
+    return render_template("display/_ticker.html", display=display).strip()
 
 
 def announce_payload(event: DomainEvent) -> dict:

@@ -3,7 +3,10 @@
  * Calls arrive as "announce" {id, number, counter, text, clips, recall}; they are queued and spoken
  * one at a time (never over each other). Speech synthesis is used when the browser has a voice whose
  * language starts with "id"; otherwise the shipped OGG clips play in sequence. Every step has a
- * timeout so a missing audio device never stalls the queue. Loket.spoken keeps the last texts said.
+ * timeout so a missing audio device never stalls the queue.
+ *
+ * Test hook (no audio in headless Chromium): window.loketDisplay.spoken lists the last calls said,
+ * each {id, text, recall, via: "speech"|"clips", clips: [played clip names], start, end} (ms).
  */
 (function () {
   "use strict";
@@ -11,7 +14,7 @@
   if (!root) { return; }
   var Loket = window.Loket = window.Loket || {};
   var SPOKEN_MAX = 50, QUEUE_MAX = 20, SEEN_MAX = 100;
-  var spoken = Loket.spoken = [];
+  var spoken = [];
   var queue = [], seen = [], busy = false;
   var audioBase = root.dataset.audioBase;
   var manifest = null;
@@ -40,7 +43,8 @@
     if (!("speechSynthesis" in window)) { return null; }
     var voices = window.speechSynthesis.getVoices() || [];
     for (var i = 0; i < voices.length; i++) {
-      if ((voices[i].lang || "").toLowerCase().indexOf("id") === 0) { return voices[i]; }
+      // Chromium + speech-dispatcher/espeak-ng says "id", others "id-ID" or "id_ID": match the prefix.
+      if (/^id(?:[-_]|$)/i.test(voices[i].lang || "")) { return voices[i]; }
     }
     return null;
   }
@@ -55,9 +59,11 @@
     });
   }
 
+  var current = null;  // the log entry being said now
   function playClip(name) {
     var clip = manifest && manifest[name];
     if (!clip) { return Promise.resolve(); }
+    if (current) { current.clips.push(name); }
     var limit = Math.round((clip.duration_s || 1) * 1000) + 400;
     return withTimeout(new Promise(function (resolve) {
       player.onended = resolve;
@@ -74,8 +80,9 @@
     }, Promise.resolve());
   }
 
-  function speak(item) {
+  function speak(item, entry) {
     var voice = indonesianVoice();
+    entry.via = voice ? "speech" : "clips";
     if (!voice) { return playClips(item.clips || []); }
     return playClip("chime").then(function () {
       return withTimeout(new Promise(function (resolve) {
@@ -103,12 +110,19 @@
     if (busy || !queue.length) { return; }
     busy = true;
     var item = queue.shift();
-    spoken.push(item.text);
+    var entry = { id: item.id, text: item.text, number: item.number, recall: !!item.recall, via: null,
+                  clips: [], start: Date.now(), end: null };
+    spoken.push(entry);
     if (spoken.length > SPOKEN_MAX) { spoken.shift(); }
-    root.dataset.spoken = String(spoken.length);
+    current = entry;
     flash(item);
-    speak(item).then(finish, finish);
-    function finish() { setTimeout(function () { busy = false; next(); }, 400); }
+    speak(item, entry).then(finish, finish);
+    function finish() {
+      entry.end = Date.now();
+      current = null;
+      root.dataset.spoken = String(Number(root.dataset.spoken || 0) + 1);
+      setTimeout(function () { busy = false; next(); }, 400);
+    }
   }
 
   function announce(item) {
@@ -122,6 +136,11 @@
   }
   Loket.announce = announce;
   Loket.pendingAnnouncements = function () { return queue.length + (busy ? 1 : 0); };
+  window.loketDisplay = {
+    spoken: spoken,
+    pending: Loket.pendingAnnouncements,
+    voice: function () { var v = indonesianVoice(); return v ? v.lang : null; },
+  };
 
   // --- "tap to enable sound", once per screen ----------------------------------------------------
   var soundButton = document.getElementById("sound-enable");

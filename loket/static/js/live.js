@@ -34,7 +34,8 @@
     socket.on("swap", function (data) {
       if (!data || !data.target || typeof data.html !== "string") { return; }
       var target = document.querySelector(data.target);
-      if (target) { htmx.swap(target, data.html, { swapStyle: data.swap || "outerHTML" }); }
+      // Trimmed: stray whitespace around the element would pile up as text nodes, one per swap.
+      if (target) { htmx.swap(target, data.html.trim(), { swapStyle: data.swap || "outerHTML" }); }
     });
     Object.keys(handlers).forEach(function (name) { socket.on(name, handlers[name]); });
     return socket;

@@ -1,0 +1,73 @@
+"""Helpers for the display tests: speech/audio stubs for headless Chromium, domain shortcuts.
+
+Headless Chromium has no audio device and no voices: the stubs record what would be said or played,
+so the tests check the announcement queue (what, in which order, how often) instead of sound.
+"""
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+
+
+def speech_stub(voice_langs=("en-US", "id"), speak_ms=150, clip_ms=20) -> str:
+    """An init script replacing speechSynthesis and HTMLMediaElement.play with recorders."""
+    return """
+(function () {
+  var langs = %s, speakMs = %d, clipMs = %d;
+  var rec = window.__speech = { said: [], concurrent: 0, maxConcurrent: 0, clips: [] };
+  function busy(delta) {
+    rec.concurrent += delta;
+    rec.maxConcurrent = Math.max(rec.maxConcurrent, rec.concurrent);
+  }
+  function FakeUtterance(text) { this.text = text; this.voice = null; this.lang = ""; this.rate = 1; }
+  window.SpeechSynthesisUtterance = FakeUtterance;
+  var voices = langs.map(function (l) { return { lang: l, name: "voice " + l, voiceURI: l, localService: true }; });
+  var synth = {
+    getVoices: function () { return voices; },
+    speak: function (u) {
+      if (!u.text) { return; }  // the unlocking empty utterance of the "tap to enable sound" button
+      busy(1);
+      rec.said.push({ text: u.text, lang: u.lang, voice: u.voice && u.voice.lang, at: Date.now() });
+      setTimeout(function () { busy(-1); if (u.onend) { u.onend(); } }, speakMs);
+    },
+    cancel: function () {}, pause: function () {}, resume: function () {},
+    speaking: false, pending: false, addEventListener: function () {}, removeEventListener: function () {},
+  };
+  Object.defineProperty(window, "speechSynthesis", { value: synth, configurable: true });
+  HTMLMediaElement.prototype.play = function () {
+    var el = this;
+    busy(1);
+    rec.clips.push(String(el.src).split("/").pop().replace(/\\.ogg$/, ""));
+    setTimeout(function () { busy(-1); el.dispatchEvent(new Event("ended")); }, clipMs);
+    return Promise.resolve();
+  };
+})();
+""" % (json.dumps(list(voice_langs)), speak_ms, clip_ms)
+
+
+def counter(number: int):
+    from loket.extensions import db
+    from loket.queue.models import Counter
+
+    return db.session.scalar(select(Counter).where(Counter.number == number))
+
+
+def service(code: str):
+    from loket.extensions import db
+    from loket.queue.models import Service
+
+    return db.session.scalar(select(Service).where(Service.code == code))
+
+
+def call_at(counter_number: int, code: str):
+    """Call the next ticket of service `code` at counter `counter_number` (through the domain)."""
+    from loket.queue import core
+
+    return core.call_next(counter(counter_number), services=[service(code)])
+
+
+def open_display(page, url: str, display_id: str = "1"):
+    page.goto(f"{url}/display/{display_id}")
+    page.wait_for_function("document.body.dataset.live === 'connected'", timeout=10_000)
+    return page
