@@ -53,7 +53,8 @@
     document.addEventListener("keydown", function (event) {
       if (event.ctrlKey || event.metaKey || event.altKey || event.repeat) { return; }
       var target = event.target;
-      if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName))) { return; }
+      if (target && (target.isContentEditable || /^(TEXTAREA|SELECT)$/.test(target.tagName) ||
+          (target.tagName === "INPUT" && !/^(checkbox|radio|button|submit)$/.test(target.type)))) { return; }
       var key = (event.key || "").toLowerCase();
       if (key.length !== 1) { return; }
       var control = document.querySelector('#workspace [data-key="' + key + '"]');
