@@ -87,3 +87,51 @@ def test_browser_htmx_requests_carry_the_token(live_server, page, staff):
     page.wait_for_selector("#main input[name=username]")  # htmx followed the redirect to the login form
     page.goto(f"{live_server.url}/counter/")
     page.wait_for_url(re.compile(r"/login\?next="))
+
+
+# The JSON API is exempt (anonymous kiosks and integrations, no cookie login); nothing guarded may be.
+CSRF_EXEMPT_PREFIXES = ("/api/",)
+STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def test_every_state_changing_route_needs_the_token(app, make_user):
+    """Walk the route map as a logged-in admin (passes every role): no token, no change."""
+    make_user("chef", role="admin", counters=())
+    client = _logged_in(app.test_client(), "chef")
+    adapter = app.url_map.bind("loket.test")
+    checked = []
+    for rule in app.url_map.iter_rules():
+        methods = sorted(set(rule.methods) & STATE_CHANGING)
+        if not methods:
+            continue
+        view = app.view_functions[rule.endpoint]
+        if rule.rule.startswith(CSRF_EXEMPT_PREFIXES):
+            assert getattr(view, "loket_roles", None) is None, f"{rule.rule} needs a login but skips CSRF"
+            continue
+        values = {name: (1 if type(conv).__name__ == "IntegerConverter" else "1")
+                  for name, conv in rule._converters.items()}
+        path = adapter.build(rule.endpoint, values, method=methods[0])
+        for method in methods:
+            response = client.open(path, method=method, data={"x": "1"})
+            assert response.status_code == 400, (method, path, response.status_code)
+            # our message, or an area's own (the kiosk goes back to its home screen): both say "expired"
+            assert "kedaluwarsa" in response.get_data(as_text=True), (method, path)
+            checked.append(path)
+    assert len(checked) >= 10
+    assert not client.get("/counter/").headers.get("Location", "").startswith("/login")  # still logged in
+
+
+def test_every_post_form_carries_the_token():
+    """Static check of the templates: a POST form without csrf_token would always fail with 400."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "loket" / "templates"
+    missing = []
+    for template in sorted(root.rglob("*.html")):
+        text = template.read_text()
+        for match in re.finditer(r"<form\b([^>]*)>(.*?)</form>", text, re.S | re.I):
+            if re.search(r"method=[\"']?post", match.group(1), re.I) and "csrf_token" not in match.group(2):
+                missing.append(f"{template.relative_to(root)}: <form{match.group(1)[:60]}>")
+    assert missing == []
+    base = (root / "base.html").read_text()
+    assert "hx-headers='{\"X-CSRFToken\": \"{{ csrf_token() }}\"}'" in base  # htmx requests send it
