@@ -120,7 +120,8 @@ def print_status(kiosk_id: str, job_id: int):
 def stale_form(_exc):
     """A kiosk left open past a restart (new secret key): back to its home screen, never a dead end."""
     kiosk_id = (request.view_args or {}).get("kiosk_id")
-    message = _("Halaman kios sudah kedaluwarsa. Silakan pilih layanan lagi.")
+    # The same words as every other stale form (the auth area's message).
+    message = _("Formulir sudah kedaluwarsa atau tidak sah. Muat ulang halaman lalu coba lagi.")
     try:
         kiosk = kiosk_core.get_kiosk(kiosk_id)
     except QueueError:

@@ -190,7 +190,7 @@ def test_api_needs_no_csrf_token_while_the_kiosk_form_does(app, client):
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     # the kiosk is not stranded on a bare error page: its home screen, with the idle timer, says why
-    assert "Halaman kios sudah kedaluwarsa" in html and 'id="kiosk"' in html
+    assert "Formulir sudah kedaluwarsa" in html and 'id="kiosk"' in html
     assert ticket_count(app) == 1
 
 
