@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from loket.extensions import db
 from loket.queue import core
@@ -77,6 +77,31 @@ def test_full_lifecycle_logs_every_step(make_ticket):
     assert ticket.state == "done" and ticket.finished_at >= ticket.started_at >= ticket.called_at
     kinds = db.session.scalars(select(TicketEvent.kind).where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.id)).all()
     assert kinds == ["issued", "called", "started", "closed"]
+
+
+def test_close_case_records_the_ticked_requirements(make_ticket):
+    ticket = make_ticket("A")
+    core.call_next(counter())
+    core.close_case(ticket, checklist=[0, 3])
+    closed = db.session.scalar(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id, TicketEvent.kind == "closed"))
+    assert closed.data == {"checklist": [0, 3]}
+
+
+def test_a_counter_that_got_a_visitor_meanwhile_claims_nothing_more(make_ticket):
+    """The claim itself requires the counter to be free (the guard behind the HTTP race test)."""
+    first, second = make_ticket("A"), make_ticket("A")
+    # Another request put `first` at counter 1 after this call's busy check would have passed.
+    db.session.execute(update(Ticket).where(Ticket.id == first.id).values(state="called", counter_id=counter().id))
+    db.session.commit()
+    original = core._refuse_if_busy
+    core._refuse_if_busy = lambda c: None  # skip the early check so only the UPDATE's guard remains
+    try:
+        with pytest.raises(TransitionNotAllowed):
+            core.call_next(counter())
+    finally:
+        core._refuse_if_busy = original
+    db.session.expire_all()
+    assert db.session.get(Ticket, second.id).state == "waiting"
 
 
 @pytest.mark.parametrize("action", ["recall", "start_service", "mark_no_show", "close_case"])
