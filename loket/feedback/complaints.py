@@ -79,18 +79,20 @@ def retention_days() -> int:
     return int(current_app.config.get("LOKET_CONTACT_RETENTION_DAYS") or 90)
 
 
-def holidays() -> set[date]:
-    raw = current_app.config.get("LOKET_HOLIDAYS") or ""
-    if isinstance(raw, str):
-        raw = [x for x in raw.replace(",", " ").split() if x]
-    return {d if isinstance(d, date) else date.fromisoformat(str(d)) for d in raw}
+def holidays(start: date, end: date) -> set[date]:
+    """The office's holiday calendar (national holidays, cuti bersama, local days, LOKET_HOLIDAYS)."""
+    from loket.queue import hours
+
+    return hours.holidays_between(start, end)
 
 
 # --- working days ---------------------------------------------------------------------------
 
 def add_working_days(day: date, count: int, skip: set[date] | None = None) -> date:
     """The `count`-th working day after `day` (Mon–Fri, not a holiday)."""
-    skip = holidays() if skip is None else skip
+    if skip is None:
+        # Three weeks per ten working days plus room for the Lebaran cuti bersama is plenty.
+        skip = holidays(day, day + timedelta(days=count * 3 + 60))
     current = day
     left = count
     while left > 0:

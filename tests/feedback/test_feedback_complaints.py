@@ -311,6 +311,17 @@ def test_overdue_complaints_are_flagged_for_officers(ctx, client, officer):
     assert "badge-late" not in officer.get(f"/admin/pengaduan/{fresh.id}").get_data(as_text=True)
 
 
+def test_due_date_follows_the_office_holiday_calendar(ctx):
+    from loket.queue import hours
+
+    item = complaints.submit(category="pengaduan", message="x", now=datetime(2027, 3, 1, 2, 0))  # Monday
+    before = complaints.due_date(item)
+    hours.add_holiday(before, "Hari raya")
+    db.session.commit()
+    after = complaints.due_date(item)
+    assert after > before and after.weekday() < 5
+
+
 def test_response_time_is_configurable(app, ctx):
     item = complaints.submit(category="pengaduan", message="x", now=datetime(2026, 12, 1, 2, 0))  # Tue
     assert complaints.due_date(item) == date(2026, 12, 4)

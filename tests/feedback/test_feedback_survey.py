@@ -182,3 +182,39 @@ def test_suggestion_with_html_is_shown_escaped_to_the_supervisor(app, ctx, clien
     html = boss.get("/admin/laporan").get_data(as_text=True)
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;&lt;b&gt;panas&lt;/b&gt;" in html
     assert "<script>alert" not in html
+
+
+def test_racing_submissions_for_one_ticket_store_one_answer(ctx, monkeypatch):
+    """Both requests passed the 'already surveyed?' check; the marker's primary key lets one through."""
+    from loket.feedback import survey
+
+    token = done_ticket()
+    ticket = core.ticket_by_token(token)
+    form = survey.parse_form(answers())
+    survey.submit(form, ticket=ticket)
+    monkeypatch.setattr(survey, "ticket_surveyed", lambda _ticket: False)  # the second saw the old state
+    with pytest.raises(survey.AlreadySurveyed):
+        survey.submit(form, ticket=core.ticket_by_token(token))
+    assert count(SurveyResponse) == 1 and count(SurveyTicketUse) == 1
+
+
+def test_racing_posts_of_one_complaint_form_store_one_complaint(ctx, monkeypatch):
+    from loket.feedback import complaints, once
+    from loket.feedback.models import Complaint
+
+    key = once.new()
+    first = complaints.submit(category="saran", message="sekali saja", nonce=key)
+    real_seen = once.seen
+    looks = []
+
+    def seen(nonce):
+        looks.append(nonce)
+        # the second POST's first look happened before the first one committed
+        return None if len(looks) == 1 else real_seen(nonce)
+
+    monkeypatch.setattr(once, "seen", seen)
+    with pytest.raises(complaints.AlreadySubmitted) as raised:
+        complaints.submit(category="saran", message="sekali saja", nonce=key)
+    assert raised.value.complaint.id == first.id
+    assert len(looks) == 2  # the database refused the key, then the first complaint was looked up
+    assert count(Complaint) == 1
