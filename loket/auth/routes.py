@@ -62,10 +62,9 @@ def login():
         elif not _password_matches(user, password) or not user.active:
             error = _("Nama pengguna atau kata sandi salah.")
         else:
-            language = session.get("lang")
-            session.clear()  # nothing from before the login carries over, except the language
-            if language:
-                session["lang"] = language
+            # A fresh CSRF token for the signed-in session; the rest of the session belongs to the
+            # device (language, a rating screen's pairing) and stays.
+            session.pop("csrf_token", None)
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
     elif current_user.is_authenticated:
@@ -77,10 +76,7 @@ def login():
 def logout():
     """POST only (with the CSRF token), so a link or an image on another site cannot log staff out."""
     logout_user()
-    language = session.get("lang")
-    session.clear()
-    if language:
-        session["lang"] = language
+    session.pop("csrf_token", None)
     return redirect(url_for("auth.login"))
 
 

@@ -135,3 +135,11 @@ def test_every_post_form_carries_the_token():
     assert missing == []
     base = (root / "base.html").read_text()
     assert "hx-headers='{\"X-CSRFToken\": \"{{ csrf_token() }}\"}'" in base  # htmx requests send it
+
+
+def test_login_rotates_the_token(client, staff):
+    before = _token(client.get("/login").get_data(as_text=True))
+    client.post("/login", data={"username": staff, "password": "rahasia-123", "csrf_token": before})
+    assert client.post("/logout", data={"csrf_token": before}).status_code == 400
+    after = _token(client.get("/counter/1").get_data(as_text=True))
+    assert client.post("/logout", data={"csrf_token": after}).status_code == 302
