@@ -67,6 +67,11 @@ def _kiosk(kiosk_id: str | None):
     return kiosk if kiosk is not None and kiosk.active else None
 
 
+def _kiosk_idle() -> int:
+    """Seconds a kiosk shows a receipt or thank-you page before going home (no JavaScript needed)."""
+    return int(current_app.config.get("LOKET_KIOSK_IDLE_SECONDS") or 60)
+
+
 def _kiosk_home(kiosk) -> str | None:
     """Where a kiosk goes back to after feedback (the kiosk area's page, if it exists yet)."""
     if kiosk is None:
@@ -139,14 +144,15 @@ def survey_kiosk():
         survey_domain.submit(form, service=service, nonce=request.form.get("nonce"))
     except survey_domain.AlreadySurveyed as exc:
         return page("feedback/survey_done.html", status=409, already=True, kiosk=kiosk,
-                    kiosk_home=_kiosk_home(kiosk), message=queue_error_message(exc))
+                    kiosk_home=_kiosk_home(kiosk), kiosk_idle=_kiosk_idle(), message=queue_error_message(exc))
     return redirect(url_for("feedback.survey_thanks", kiosk=kiosk.id if kiosk else None), code=303)
 
 
 @bp.route("/survei/terima-kasih")
 def survey_thanks():
     kiosk = _kiosk(request.args.get("kiosk"))
-    return page("feedback/survey_done.html", already=False, kiosk=kiosk, kiosk_home=_kiosk_home(kiosk))
+    return page("feedback/survey_done.html", already=False, kiosk=kiosk, kiosk_home=_kiosk_home(kiosk),
+                kiosk_idle=_kiosk_idle())
 
 
 # --- complaints -----------------------------------------------------------------------------
@@ -247,7 +253,7 @@ def complaint_track(code: str):
                 code=complaint_domain.format_code(complaint.code), url=url,
                 qr=qr_svg(url) if fresh else None, fresh=fresh, printed=request.args.get("cetak") == "1",
                 print_failed=request.args.get("cetak") == "0", repeated=request.args.get("ulang") == "1",
-                kiosk=kiosk, kiosk_home=_kiosk_home(kiosk),
+                kiosk=kiosk, kiosk_home=_kiosk_home(kiosk), kiosk_idle=_kiosk_idle(),
                 status_labels=complaint_domain.STATUS_LABELS, category_labels=complaint_domain.CATEGORY_LABELS,
                 statuses=("received", "in_progress", "answered", "closed"),
                 response_days=complaint_domain.response_days())

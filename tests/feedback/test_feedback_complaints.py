@@ -327,3 +327,11 @@ def test_response_time_is_configurable(app, ctx):
     assert complaints.due_date(item) == date(2026, 12, 4)
     app.config["LOKET_COMPLAINT_RESPONSE_DAYS"] = 10
     assert complaints.due_date(item) == date(2026, 12, 15)
+
+
+def test_kiosk_receipt_goes_home_by_itself(app, ctx, client):
+    app.config["LOKET_KIOSK_IDLE_SECONDS"] = 45
+    at_kiosk = client.get(send(client, kiosk="1").headers["Location"]).get_data(as_text=True)
+    assert '<meta http-equiv="refresh" content="45;url=/kiosk/1">' in at_kiosk
+    on_phone = client.get(send(client).headers["Location"]).get_data(as_text=True)
+    assert 'http-equiv="refresh"' not in on_phone

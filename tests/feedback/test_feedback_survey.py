@@ -218,3 +218,9 @@ def test_racing_posts_of_one_complaint_form_store_one_complaint(ctx, monkeypatch
     assert raised.value.complaint.id == first.id
     assert len(looks) == 2  # the database refused the key, then the first complaint was looked up
     assert count(Complaint) == 1
+
+
+def test_kiosk_thank_you_page_goes_home_by_itself(ctx, client):
+    response = client.post("/survei", data=answers(service="A", kiosk="1"))
+    thanks = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert '<meta http-equiv="refresh" content="60;url=/kiosk/1">' in thanks
