@@ -7,6 +7,8 @@
 #   letter-a.ogg … letter-z.ogg   letter names as spoken in Indonesian (a, be, ce, …)
 #   digit-0.ogg  … digit-9.ogg    "nol" … "sembilan" (ticket numbers read digit by digit)
 #   counter-1.ogg … counter-20.ogg  "satu" … "dua puluh" (counter / loket numbers)
+#   word-puluh.ogg, word-belas.ogg, … number words so a counter above 20 is said in
+#                                 words from clips too ("dua puluh lima"), as in speech.py
 #   nomor-antrean.ogg             "Nomor antrean"
 #   silakan-menuju-loket.ogg      "silakan menuju loket"
 #   chime.ogg                     a soft two-tone ding-dong (~1.2 s), synthesised by sox
@@ -91,6 +93,11 @@ COUNTERS=(satu dua tiga empat lima enam tujuh delapan sembilan sepuluh
           "enam belas" "tujuh belas" "delapan belas" "sembilan belas" "dua puluh")
 for n in $(seq 1 20); do
   speak "counter-$n" "${COUNTERS[$((n - 1))]}"
+done
+
+# Number words for counters above 20 (loket/display/speech.py NUMBER_WORDS).
+for w in sepuluh sebelas belas puluh seratus ratus seribu ribu; do
+  speak "word-$w" "$w"
 done
 
 speak "nomor-antrean" "Nomor antrean"

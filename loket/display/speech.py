@@ -13,53 +13,73 @@ LETTERS = {
     "S": "es", "T": "te", "U": "u", "V": "fe", "W": "we", "X": "eks", "Y": "ye", "Z": "zet",
 }
 MAX_COUNTER_CLIP = 20  # counter-1 … counter-20 are shipped as whole words
+# Number words other than the digits, shipped as word-<name> clips so any counter number can be
+# said from clips exactly as the speech text says it ("dua puluh lima").
+NUMBER_WORDS = ("sepuluh", "sebelas", "belas", "puluh", "seratus", "ratus", "seribu", "ribu")
+MAX_WORDS_NUMBER = 9999  # above this a number is read digit by digit
+
+
+def _words(n: int) -> list[str]:
+    if n < 10:
+        return [DIGITS[n]]
+    if n == 10:
+        return ["sepuluh"]
+    if n == 11:
+        return ["sebelas"]
+    if n < 20:
+        return [DIGITS[n - 10], "belas"]
+    if n < 100:
+        tens, rest = divmod(n, 10)
+        return [DIGITS[tens], "puluh"] + (_words(rest) if rest else [])
+    if n < 1000:
+        hundreds, rest = divmod(n, 100)
+        head = ["seratus"] if hundreds == 1 else [DIGITS[hundreds], "ratus"]
+        return head + (_words(rest) if rest else [])
+    thousands, rest = divmod(n, 1000)
+    head = ["seribu"] if thousands == 1 else _words(thousands) + ["ribu"]
+    return head + (_words(rest) if rest else [])
 
 
 def number_words(n: int) -> str:
-    """An integer 0..9999 in Indonesian words (counter numbers are read as one number)."""
-    if n < 10:
-        return DIGITS[n]
-    if n == 10:
-        return "sepuluh"
-    if n == 11:
-        return "sebelas"
-    if n < 20:
-        return f"{DIGITS[n - 10]} belas"
-    if n < 100:
-        tens, rest = divmod(n, 10)
-        return f"{DIGITS[tens]} puluh" + (f" {DIGITS[rest]}" if rest else "")
-    if n < 1000:
-        hundreds, rest = divmod(n, 100)
-        head = "seratus" if hundreds == 1 else f"{DIGITS[hundreds]} ratus"
-        return head + (f" {number_words(rest)}" if rest else "")
-    thousands, rest = divmod(n, 1000)
-    head = "seribu" if thousands == 1 else f"{number_words(thousands)} ribu"
-    return head + (f" {number_words(rest)}" if rest else "")
+    """A counter number in Indonesian words ("dua puluh lima"); digit by digit above 9999."""
+    return " ".join(_number_word_list(n))
+
+
+def _number_word_list(n: int) -> list[str]:
+    n = abs(int(n))
+    if n > MAX_WORDS_NUMBER:
+        return [DIGITS[int(d)] for d in str(n)]
+    return _words(n)
+
+
+def _word_clip(word: str) -> str:
+    return f"digit-{DIGITS.index(word)}" if word in DIGITS else f"word-{word}"
 
 
 def _number_parts(number: str) -> tuple[list[str], list[str]]:
-    """Spoken words and clip names for a ticket number like "A-001"."""
+    """Spoken words and clip names for a ticket number like "A-001": letters, then digit by digit."""
     words, clips = [], []
     for char in number.upper():
         if char in LETTERS:
             words.append(char)  # an Indonesian voice reads a capital letter by its name
             clips.append(f"letter-{char.lower()}")
-        elif char.isdigit():
+        elif char.isdigit() and char.isascii():
             words.append(DIGITS[int(char)])
             clips.append(f"digit-{char}")
     return words, clips
 
 
 def announcement(number: str, counter: int | None) -> dict:
-    """Text for speech synthesis and the clip sequence for the fallback player."""
-    words, clips = _number_parts(number)
-    text = "Nomor antrean " + " ".join(words)
+    """Text for speech synthesis and the clip sequence for the fallback player (same words)."""
+    words, clips = _number_parts(number or "")
+    text = " ".join(["Nomor antrean", *words])
     clips = ["chime", "nomor-antrean", *clips]
     if counter is not None:
-        text += f", silakan menuju loket {number_words(counter)}"
+        counter_words = _number_word_list(counter)
+        text += ", silakan menuju loket " + " ".join(counter_words)
         clips.append("silakan-menuju-loket")
         if 1 <= counter <= MAX_COUNTER_CLIP:
             clips.append(f"counter-{counter}")
         else:
-            clips += [f"digit-{d}" for d in str(counter)]
+            clips += [_word_clip(w) for w in counter_words]
     return {"text": text, "clips": clips}
