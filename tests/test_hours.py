@@ -212,6 +212,7 @@ def test_closing_does_not_overwrite_a_ticket_called_meanwhile(ctx, monkeypatch, 
     (datetime(2026, 11, 25, 7, 0), datetime(2026, 11, 25, 7, 30)),  # 15:00 → closing at 15:30 WITA
     (WED_16, datetime(2026, 11, 25, 9, 0)),            # after closing: hourly until midnight
     (datetime(2026, 11, 25, 15, 30), datetime(2026, 11, 25, 16, 0)),  # 23:30 → midnight WITA
+    (datetime(2026, 11, 25, 23, 0), datetime(2026, 11, 25, 23, 30)),  # Thu 07:00 → opening at 07:30 WITA
 ])
 def test_next_run_is_closing_or_midnight(ctx, utc, expected):
     from loket.queue.closing import next_run
@@ -223,11 +224,23 @@ def test_closing_loop_closes_at_start_then_sleeps_until_closing(ctx, monkeypatch
     from loket.queue import closing
 
     ids = _day_of_tickets(monkeypatch)
-    clock = iter([datetime(2026, 11, 25, 7, 0)] * 3 + [WED_16] * 3)
+    clock = iter([datetime(2026, 11, 25, 7, 0), WED_16])
     slept = []
     closing.run_forever(ctx, sleep=slept.append, clock=lambda: next(clock), rounds=2)
     assert slept == [30 * 60 + 1]  # from 15:00 to a second after 15:30 WITA
     assert _ticket(ids["waiting"][0]).close_reason == "office_closed"
+
+
+def test_closing_loop_tells_screens_when_the_office_closes_and_opens(ctx, published):
+    from loket.queue import closing
+
+    times = iter([datetime(2026, 11, 25, 7, 0), WED_16, THU_09])
+    closing.run_forever(ctx, sleep=lambda s: None, clock=lambda: next(times), rounds=3)
+    office = [e for e in published if e.name.startswith("office.")]
+    assert [(e.name, e.public, e.rooms) for e in office] == [
+        ("office.closed", {"open": False, "opens_at": "2026-11-26T07:30:00+08:00"}, ("office",)),
+        ("office.opened", {"open": True, "opens_at": None}, ("office",)),
+    ]
 
 
 def test_day_close_command(runner, tmp_path):

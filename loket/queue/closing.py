@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select, update
 
-from loket.events import commit_and_publish
+from loket.events import OFFICE_ROOM, DomainEvent, commit_and_publish
 from loket.extensions import db
 from loket.queue import core, hours
 from loket.queue.models import CALLED, CANCELLED, WAITING, Ticket
@@ -84,8 +84,8 @@ def closed_tickets(day) -> list[Ticket]:
 
 
 def next_run(now: datetime | None = None) -> datetime:
-    """When to run `close_day` next (naive UTC): the next closing time or office-local midnight,
-    whichever comes first, and never more than an hour away."""
+    """When to run `close_day` next (naive UTC): the next closing, opening or office-local
+    midnight, whichever comes first, and never more than an hour away."""
     now = now or utcnow()
     local = to_local(now)
     zone = office_zone()
@@ -94,6 +94,9 @@ def next_run(now: datetime | None = None) -> datetime:
     closing = hours.closing_at(local.date())
     if closing is not None and closing > local:
         candidates.append(closing)
+    opening = hours.state(now).opens_at
+    if opening is not None:
+        candidates.append(opening)  # to tell the screens the office is open again
     return min(candidates).astimezone(UTC).replace(tzinfo=None)
 
 
@@ -102,22 +105,35 @@ def run_forever(app, *, sleep=_time.sleep, clock=utcnow, rounds: int | None = No
 
     `rounds` limits the loop (tests)."""
     done = 0
+    was_open = None
     while rounds is None or done < rounds:
+        now = clock()
         try:
             with app.app_context():
-                result = close_day(clock())
+                result = close_day(now)
                 if result["closed"]:
                     app.logger.info("end of day: %d ticket(s) closed as not served", result["closed"])
-                wake = next_run(clock())
+                office = hours.state(now)
+                if was_open is not None and office.open != was_open:
+                    announce(office)
+                was_open = office.open
+                wake = next_run(now)
                 db.session.remove()
         except Exception:  # keep the loop alive; the next round retries
             log.exception("end-of-day closing failed")
-            wake = clock() + timedelta(seconds=60)
+            wake = now + timedelta(seconds=60)
         done += 1
         if rounds is not None and done >= rounds:
             return
         # A second late, so the closing minute has really passed in the office zone.
-        sleep(max(1.0, (wake - clock()).total_seconds() + 1))
+        sleep(max(1.0, (wake - now).total_seconds() + 1))
+
+
+def announce(office: hours.OfficeState) -> None:
+    """Tell every screen the office opened or closed (kiosks show or drop the closed notice)."""
+    opens_at = office.opens_at.isoformat() if office.opens_at else None
+    commit_and_publish(DomainEvent("office.opened" if office.open else "office.closed",
+                                   {"open": office.open, "opens_at": opens_at}, rooms=(OFFICE_ROOM,)))
 
 
 def start(app) -> None:
