@@ -48,7 +48,7 @@ def settings(display_id: str):
     if request.method == "POST":
         numbers = []
         for raw in request.form.getlist("counters"):
-            if not raw.isdigit():
+            if not (raw.isascii() and raw.isdigit()) or len(raw) > 6:
                 fail(400, _("Nomor loket tidak valid."))
             numbers.append(int(raw))
         update_display(display, name=request.form.get("name", ""),

@@ -71,3 +71,12 @@ def open_display(page, url: str, display_id: str = "1"):
     page.goto(f"{url}/display/{display_id}")
     page.wait_for_function("document.body.dataset.live === 'connected'", timeout=10_000)
     return page
+
+
+def login_as(app, make_user, username: str, role: str, counters=()):
+    """A test client logged in as a new user of `role`."""
+    make_user(username, role=role, counters=counters)
+    client = app.test_client()
+    response = client.post("/login", data={"username": username, "password": "rahasia-123"})
+    assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    return client
