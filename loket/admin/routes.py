@@ -13,6 +13,7 @@ from loket.auth.models import OFFICER, SUPERVISOR
 from loket.extensions import db, limiter
 from loket.feedback import complaints as complaint_domain
 from loket.feedback import reports
+from loket.feedback.ikm import ELEMENTS
 from loket.feedback.models import CATEGORIES, COMPLAINT_STATUSES, STAFF_CHANNELS
 from loket.queue import core
 from loket.queue.errors import QueueError
@@ -33,7 +34,7 @@ def report():
     """IKM per service and overall, quick ratings beside it, times vs the standard, complaints."""
     period = reports.parse_period(request.args.get("periode"))
     rows, overall = reports.ikm_report(period)
-    return page("admin/report.html", period=period, rows=rows, overall=overall,
+    return page("admin/report.html", period=period, rows=rows, overall=overall, elements=ELEMENTS,
                 ratings=reports.quick_ratings(period), times=reports.service_times(period),
                 suggestions=reports.suggestions(period),
                 complaints=reports.complaint_summary(period),

@@ -145,9 +145,11 @@ def test_report_page_shows_it_all_to_supervisors(app, data):
     boss = login(app, "kepala", "supervisor")
     html = boss.get("/admin/laporan?periode=2026-11").get_data(as_text=True)
     row_a = re.search(r'<tr class="[^"]*" data-service="A">(.*?)</tr>', html, re.S).group(1)
-    assert "96.30" in row_a and ">A<" in row_a and "Sangat Baik" in row_a and "badge-warn" in row_a
+    assert '<td class="ikm-value">96.30</td>' in row_a and '<td class="grade">A</td>' in row_a
+    assert '<td class="label">Sangat Baik</td>' in row_a and "badge-warn" in row_a
     total = re.search(r'<tr class="total[^"]*" data-service="all">(.*?)</tr>', html, re.S).group(1)
-    assert "86.90" in total and "Baik" in total
+    assert '<td class="ikm-value">86.90</td>' in total and '<td class="grade">B</td>' in total
+    assert '<td class="label">Baik</td>' in total
     assert 'id="sample-warning"' in html and "Krejcie" in html
     ratings = re.search(r'<section id="quick-ratings">(.*?)</section>', html, re.S).group(1)
     assert "tidak dihitung dalam IKM" in ratings and "3.33" in ratings
