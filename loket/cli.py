@@ -199,6 +199,26 @@ def day_close(force: bool):
                + " ".join(result["numbers"]))
 
 
+@day.command("report", help="What became of a day's tickets per service: served, no-show, not served because "
+                            "the office closed, cancelled, still open.")
+@click.option("--date", "day_text", default=None, help="Office-local day (YYYY-MM-DD), default today.")
+def day_report(day_text: str | None):
+    from loket.queue.closing import day_summary
+    from loket.timeutil import local_day
+
+    app = _app()
+    with app.app_context():
+        when = _parse_day(day_text) if day_text else local_day()
+        lines = day_summary(when)
+    click.echo(f"Tickets of {when.isoformat()}")
+    click.echo(f"{'service':8} {'issued':>6} {'done':>6} {'no-show':>8} {'office closed':>14} {'cancelled':>10} {'open':>5}")
+    for line in lines:
+        click.echo(f"{line['service']:8} {line['issued']:>6} {line['done']:>6} {line['no_show']:>8} "
+                   f"{line['office_closed']:>14} {line['cancelled']:>10} {line['open']:>5}")
+    if not lines:
+        click.echo("(no tickets)")
+
+
 @main.group(help="The office's holiday calendar (national holidays, cuti bersama, local days off).")
 def holidays():
     pass

@@ -1,6 +1,7 @@
 """Office hours: the kiosk issues only while the office is open (office-local time)."""
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import pytest
@@ -343,3 +344,35 @@ def test_serve_refuses_to_start_with_unreadable_hours(runner, tmp_path, variable
     result = runner.invoke(args=["loket", "serve", "--port", "1"],
                            env={"LOKET_INSTANCE": str(tmp_path / "bad"), variable: value})
     assert result.exit_code == 2 and message in result.output
+
+
+def test_day_summary_reports_tickets_not_served_because_the_office_closed(ctx, monkeypatch):
+    from loket.queue.closing import close_day, day_summary
+
+    ids = _day_of_tickets(monkeypatch)
+    close_day(WED_16)
+    core.close_case(_ticket(ids["serving"]))
+    assert day_summary(WED_10.date()) == [
+        {"service": "A", "name": _ticket(ids["called"]).service.name, "issued": 2, "done": 0, "no_show": 0,
+         "office_closed": 1, "cancelled": 0, "open": 1},
+        {"service": "B", "name": _ticket(ids["serving"]).service.name, "issued": 2, "done": 1, "no_show": 0,
+         "office_closed": 1, "cancelled": 0, "open": 0},
+    ]
+
+
+def test_day_report_command(runner, tmp_path):
+    from loket import create_app
+    from loket.bootstrap import ensure_ready
+
+    app = create_app({"INSTANCE_PATH": str(tmp_path / "cli"), "LOKET_OFFICE_HOURS": "24/7"})
+    with app.app_context():
+        ensure_ready()
+        core.issue_ticket("A", now=WED_10)
+    env = {"LOKET_INSTANCE": str(tmp_path / "cli"), "LOKET_OFFICE_HOURS": "24/7"}
+    result = runner.invoke(args=["loket", "day", "report", "--date", "2026-11-25"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "Tickets of 2026-11-25" in result.output
+    assert re.search(r"^A\s+1\s+0\s+0\s+0\s+0\s+1$", result.output, re.M), result.output
+    assert "(no tickets)" in runner.invoke(args=["loket", "day", "report", "--date", "2020-01-01"], env=env).output
+    bad = runner.invoke(args=["loket", "day", "report", "--date", "kemarin"], env=env)
+    assert bad.exit_code == 2 and "YYYY-MM-DD" in bad.output

@@ -10,12 +10,12 @@ import time as _time
 from collections import Counter as Tally
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 
 from loket.events import OFFICE_ROOM, DomainEvent, commit_and_publish
 from loket.extensions import db
 from loket.queue import core, hours
-from loket.queue.models import CALLED, CANCELLED, WAITING, Ticket
+from loket.queue.models import CALLED, CANCELLED, DONE, NO_SHOW, WAITING, Service, Ticket
 from loket.timeutil import UTC, office_zone, to_local, utcnow
 
 log = logging.getLogger(__name__)
@@ -81,6 +81,30 @@ def closed_tickets(day) -> list[Ticket]:
     """The tickets of an office-local day closed as not served because the office closed."""
     return list(db.session.scalars(
         select(Ticket).where(Ticket.day == day, Ticket.close_reason == OFFICE_CLOSED).order_by(Ticket.id)))
+
+
+def day_summary(day) -> list[dict]:
+    """Per service, what became of an office-local day's tickets (the end-of-day report):
+    issued, done, no_show, office_closed (not served), cancelled (other reasons), open (still active)."""
+    rows = db.session.execute(
+        select(Service.code, Service.name, Ticket.state, Ticket.close_reason, func.count())
+        .join(Service, Service.id == Ticket.service_id)
+        .where(Ticket.day == day)
+        .group_by(Service.code, Service.name, Ticket.state, Ticket.close_reason)
+        .order_by(Service.code)
+    ).all()
+    summary: dict[str, dict] = {}
+    for code, name, state, reason, count in rows:
+        line = summary.setdefault(code, {"service": code, "name": name, "issued": 0, "done": 0, "no_show": 0,
+                                         OFFICE_CLOSED: 0, "cancelled": 0, "open": 0})
+        line["issued"] += count
+        if state == CANCELLED:
+            line[OFFICE_CLOSED if reason == OFFICE_CLOSED else "cancelled"] += count
+        elif state in (DONE, NO_SHOW):
+            line[state] += count
+        else:
+            line["open"] += count
+    return list(summary.values())
 
 
 def next_run(now: datetime | None = None) -> datetime:

@@ -4,8 +4,6 @@ or /admin is left unguarded (the check itself is shown to fail on an unguarded r
 """
 from __future__ import annotations
 
-import pytest
-
 from loket.auth.models import ROLES
 
 # Staff areas: every route under these prefixes must be guarded by `role_required`.
