@@ -165,3 +165,14 @@ def test_board_speaks_indonesian_even_when_the_officer_uses_english(app, ctx, ma
     swaps = received(sio, "swap")
     assert "menunggu" in swaps[-1]["html"]
     sio.disconnect()
+
+
+def test_display_strings_have_english_translations(admin_client, client):
+    page = admin_client.get("/display/1/settings?lang=en").get_data(as_text=True)
+    assert "Display settings" in page and "Services shown (none selected = all)" in page
+    response = admin_client.post("/display/1/settings", data={"counters": ["dua"]})
+    assert response.status_code == 400 and "Invalid counter number." in response.get_data(as_text=True)
+    response = admin_client.post("/display/1/settings", data={"running_text": "x" * 1001})
+    assert "The running text is too long (at most 1000 characters)." in response.get_data(as_text=True)
+    assert "Display 9 not found." in client.get("/display/9?lang=en").get_data(as_text=True)
+    assert "Tap to enable sound" in client.get("/display/1?lang=en").get_data(as_text=True)
