@@ -157,3 +157,23 @@ def test_dummy_urls_match_their_rules(app):
     for method, path, rule in _requests(app):
         endpoint, _args = adapter.match(path, method=method)
         assert endpoint == rule.endpoint, (path, endpoint, rule.endpoint)
+
+
+def test_an_officer_cannot_reach_another_counters_ticket_through_their_own(app, make_user):
+    """The ticket always comes from the officer's own counter; naming another counter's ticket fails."""
+    from loket.extensions import db
+    from loket.queue import core
+    from loket.queue.models import Counter, Ticket
+
+    make_user("loket1", role="officer", counters=(1,))
+    officer = _login(app.test_client(), "loket1")
+    with app.app_context():
+        other = db.session.scalar(db.select(Counter).where(Counter.number == 2))
+        core.issue_ticket("B")
+        theirs = core.call_next(other).id
+    for action in ("recall", "start", "no-show", "close", "transfer"):
+        response = officer.post(f"/counter/1/{action}", data={"ticket": str(theirs), "service": "A"})
+        assert 400 <= response.status_code < 500, (action, response.status_code)
+    with app.app_context():
+        ticket = db.session.get(Ticket, theirs)
+        assert (ticket.state, ticket.call_count, ticket.counter.number) == ("called", 1, 2)
