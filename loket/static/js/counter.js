@@ -86,8 +86,15 @@
 
   // --- the customer-facing rating screen ---------------------------------------------------------
   function initRate(root) {
-    var timer = null;
+    var timer = null, tapping = false;
     var THANKS_MS = 5000;
+    // This screen's own tap: its "rating.recorded" echo must not replace the thanks with a dark panel.
+    document.body.addEventListener("htmx:beforeRequest", function (event) {
+      if (event.detail.requestConfig && event.detail.requestConfig.verb === "post") { tapping = true; }
+    });
+    document.body.addEventListener("htmx:afterRequest", function (event) {
+      if (event.detail.requestConfig && event.detail.requestConfig.verb === "post") { tapping = false; }
+    });
 
     function refresh() {
       htmx.ajax("GET", root.dataset.panelUrl, { target: "#rating", swap: "outerHTML" });
@@ -118,7 +125,8 @@
         "rating.requested": refresh,
         "rating.recorded": function (data) {
           var panel = document.getElementById("rating");
-          if (panel && panel.dataset.state === "open" && data && data.rating === panel.dataset.request) { refresh(); }
+          // Rated elsewhere (another tab on this screen's pairing): go dark here too.
+          if (!tapping && panel && panel.dataset.state === "open" && data && data.rating === panel.dataset.request) { refresh(); }
         },
       },
       resync: refresh,
