@@ -94,9 +94,37 @@ def test_display_board_shows_calls_counters_waiting_clock_and_office(tv, ctx, ma
     size = page.evaluate("parseFloat(getComputedStyle(document.querySelector('#board .now-number')).fontSize)")
     assert size >= 150
     assert page.evaluate("document.documentElement.scrollHeight <= 1080 && document.documentElement.scrollWidth <= 1920")
+    assert_everything_on_screen(page)
     page.locator("#sound-enable").click()  # the screenshot shows the board, not the sound prompt
     page.screenshot(path=str(artifacts / "display.png"))
     assert page.js_errors == []
+
+
+def assert_everything_on_screen(page):
+    """Every counter row and service card lies inside its panel and the 1920×1080 screen."""
+    boxes = page.evaluate("""() => {
+        const inside = (el, box) => { const r = el.getBoundingClientRect();
+            return r.top >= box.top - 1 && r.bottom <= box.bottom + 1 && r.left >= box.left - 1 && r.right <= box.right + 1; };
+        const panel = document.querySelector('#board .counters').getBoundingClientRect();
+        const screen = {top: 0, left: 0, bottom: 1080, right: 1920};
+        return {
+            counters: [...document.querySelectorAll('#board .counter')].map(el => inside(el, panel) && inside(el, screen)),
+            cards: [...document.querySelectorAll('#board .service-card')].map(el => inside(el, screen)),
+            header: inside(document.querySelector('.office-name'), screen) && inside(document.querySelector('#clock-time'), screen),
+        };
+    }""")
+    assert all(boxes["counters"]) and all(boxes["cards"]) and boxes["header"], boxes
+
+
+def test_twelve_counters_all_fit_on_the_tv(tv, ctx, make_counter, make_ticket):
+    for _ in range(6):
+        make_counter(("A",))
+    make_ticket("A")
+    call_at(12, "A")
+    page = tv()
+    assert page.locator("#board .counter").count() == 12
+    assert page.locator("#board .counter[data-counter='12'] .c-number").inner_text() == "A-001"
+    assert_everything_on_screen(page)
 
 
 def test_display_settings_filter_services_counters_and_running_text(tv, ctx, make_ticket):
