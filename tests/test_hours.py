@@ -164,12 +164,19 @@ def test_closing_closes_waiting_tickets_keeps_them_and_logs_each(ctx, monkeypatc
         assert event.data == {"reason": OFFICE_CLOSED} and event.at is not None
     # the one at the counter and the one being served are the officers' to finish
     assert _ticket(ids["called"]).state == "called" and _ticket(ids["serving"]).state == "serving"
-    assert [e.name for e in published] == ["ticket.cancelled", "ticket.cancelled"]
-    assert all(e.public["state"] == "cancelled" for e in published)
+    # one event for the batch (screens redraw once), each visitor's new status in their own room
+    assert [e.name for e in published] == ["queue.closed"]
+    event = published[0]
+    assert event.public == {"reason": "office_closed", "closed": 2, "services": ["A", "B"],
+                            "numbers": ["A-002", "B-002"]}
+    assert event.rooms == ("office", "service:A", "service:B")
+    statuses = {room: status for room, status in event.private.items()}
+    assert statuses == {f"ticket:{_ticket(i).token}": core.ticket_status(_ticket(i)) for i in ids["waiting"]}
+    assert all(s["state"] == "cancelled" and s["close_reason"] == "office_closed" for s in statuses.values())
     # kept, reported, never deleted; a second run changes nothing
     assert db.session.scalar(select(func.count()).select_from(Ticket)) == 4
     assert [t.number for t in closed_tickets(WED_10.date())] == ["A-002", "B-002"]
-    assert close_day(WED_16)["closed"] == 0 and len(published) == 2
+    assert close_day(WED_16)["closed"] == 0 and len(published) == 1
 
 
 def test_next_day_closes_yesterdays_called_ticket_but_never_one_in_service(ctx, monkeypatch):
@@ -190,22 +197,48 @@ def test_forced_close_takes_todays_called_tickets_too(ctx, monkeypatch):
     assert _ticket(ids["serving"]).state == "serving"
 
 
-def test_closing_does_not_overwrite_a_ticket_called_meanwhile(ctx, monkeypatch, make_counter):
-    """The closing claims each ticket with a conditional UPDATE, like call_next does."""
+def test_closing_does_not_overwrite_a_ticket_called_meanwhile(app, ctx, monkeypatch, make_counter):
+    """An officer calls A-002 (in another thread, own session) after the closing looked up its
+    candidates: the closing's conditional UPDATE leaves it alone."""
+    import threading
+
+    from loket.extensions import db
     from loket.queue import closing
+    from loket.queue.models import Counter
 
     ids = _day_of_tickets(monkeypatch)
-    counter = make_counter(("A",))
-    real = closing._close_one
+    counter_id = make_counter(("A",)).id
+    real = closing._candidates
+    called = []
 
-    def officer_calls_first(ticket_id, closable, now):
-        if ticket_id == ids["waiting"][0]:
-            assert core.call_next(counter).id == ticket_id  # between the closing's look-up and update
-        return real(ticket_id, closable, now)
+    def officer(app_):
+        with app_.app_context():
+            called.append(core.call_next(db.session.get(Counter, counter_id)).id)
+            db.session.remove()
 
-    monkeypatch.setattr(closing, "_close_one", officer_calls_first)
-    assert closing.close_day(WED_16)["numbers"] == ["B-002"]
+    def candidates_then_officer_calls(closable):
+        found = real(closable)
+        thread = threading.Thread(target=officer, args=(app,))
+        thread.start()
+        thread.join(30)
+        return found
+
+    monkeypatch.setattr(closing, "_candidates", candidates_then_officer_calls)
+    result = closing.close_day(WED_16)
+    assert called == [ids["waiting"][0]]
+    assert result["numbers"] == ["B-002"]
     assert _ticket(ids["waiting"][0]).state == "called"
+
+
+def test_a_large_queue_is_closed_in_batches(ctx, monkeypatch, published):
+    from loket.queue import closing
+
+    monkeypatch.setattr(closing, "BATCH", 3)
+    for _ in range(7):
+        core.issue_ticket("C", now=WED_10)
+    published.clear()
+    assert closing.close_day(WED_16)["closed"] == 7
+    assert [e.public["closed"] for e in published] == [3, 3, 1]
 
 
 @pytest.mark.parametrize("utc, expected", [

@@ -12,7 +12,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select, update
 
-from loket.events import OFFICE_ROOM, DomainEvent, commit_and_publish
+from loket.events import (
+    OFFICE_ROOM,
+    DomainEvent,
+    commit_and_publish,
+    counter_room,
+    service_room,
+    ticket_room,
+)
 from loket.extensions import db
 from loket.queue import core, hours
 from loket.queue.models import CALLED, CANCELLED, DONE, NO_SHOW, WAITING, Service, Ticket
@@ -21,6 +28,7 @@ from loket.timeutil import UTC, office_zone, to_local, utcnow
 log = logging.getLogger(__name__)
 
 OFFICE_CLOSED = "office_closed"
+BATCH = 500  # tickets per transaction and per published event
 MAX_SLEEP = 3600  # wake at least hourly, so a changed clock or config is noticed
 
 
@@ -35,7 +43,9 @@ def close_day(now: datetime | None = None, *, force: bool = False) -> dict:
       `force`; the run after midnight closes them.
     Tickets being served are never touched: the officer closes those cases.
 
-    Returns {"closed": n, "by_service": {code: n}, "numbers": [...]}.
+    Each closed ticket gets its own "cancelled" entry in the event log; the batch is committed and
+    published as one `queue.closed` event (screens redraw once, not once per ticket), with each
+    ticket's new status in its own room. Returns {"closed": n, "by_service": {code: n}, "numbers": [...]}.
     """
     now = now or utcnow()
     today = to_local(now).date()
@@ -45,13 +55,12 @@ def close_day(now: datetime | None = None, *, force: bool = False) -> dict:
         today_states = (WAITING, CALLED) if force else (WAITING,)
         conditions.append(and_(Ticket.day == today, Ticket.state.in_(today_states)))
     closable = or_(*conditions)
-    candidates = list(db.session.scalars(select(Ticket.id).where(closable).order_by(Ticket.day, Ticket.id)))
-    db.session.rollback()  # end the read transaction before taking the write lock per ticket
+    candidates = _candidates(closable)
     tally: Tally[str] = Tally()
     numbers: list[str] = []
-    for ticket_id in candidates:
-        ticket = _close_one(ticket_id, closable, now)
-        if ticket is not None:
+    for start in range(0, len(candidates), BATCH):
+        closed = _close_batch(candidates[start:start + BATCH], closable, now)
+        for ticket in closed:
             tally[ticket.service.code] += 1
             numbers.append(ticket.number)
     if numbers:
@@ -59,22 +68,43 @@ def close_day(now: datetime | None = None, *, force: bool = False) -> dict:
     return {"closed": len(numbers), "by_service": dict(sorted(tally.items())), "numbers": numbers}
 
 
-def _close_one(ticket_id: int, closable, now: datetime) -> Ticket | None:
-    """Conditional UPDATE, so a ticket an officer calls at the same moment is never overwritten."""
-    claimed = db.session.execute(
-        update(Ticket)
-        .where(Ticket.id == ticket_id, closable)
-        .values(state=CANCELLED, close_reason=OFFICE_CLOSED, finished_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if claimed != 1:
+def _candidates(closable) -> list[int]:
+    ids = list(db.session.scalars(select(Ticket.id).where(closable).order_by(Ticket.day, Ticket.id)))
+    db.session.rollback()  # end the read transaction; the claims below re-check each ticket
+    return ids
+
+
+def _close_batch(ticket_ids: list[int], closable, now: datetime) -> list[Ticket]:
+    """Claim each ticket with a conditional UPDATE (a ticket an officer called meanwhile is left
+    alone), log it, then commit and publish once."""
+    closed = []
+    for ticket_id in ticket_ids:
+        claimed = db.session.execute(
+            update(Ticket)
+            .where(Ticket.id == ticket_id, closable)
+            .values(state=CANCELLED, close_reason=OFFICE_CLOSED, finished_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if claimed == 1:
+            ticket = db.session.get(Ticket, ticket_id)
+            db.session.refresh(ticket)
+            core._log(ticket, "cancelled", counter=ticket.counter, data={"reason": OFFICE_CLOSED})
+            closed.append(ticket)
+    if not closed:
         db.session.rollback()
-        return None
-    ticket = db.session.get(Ticket, ticket_id)
-    db.session.refresh(ticket)
-    core._log(ticket, "cancelled", counter=ticket.counter, data={"reason": OFFICE_CLOSED})
-    commit_and_publish(core._event("ticket.cancelled", ticket))
-    return ticket
+        return []
+    db.session.flush()
+    services = sorted({t.service.code for t in closed})
+    counters = sorted({t.counter_id for t in closed if t.counter_id is not None})
+    event = DomainEvent(
+        "queue.closed",
+        {"reason": OFFICE_CLOSED, "closed": len(closed), "services": services,
+         "numbers": [t.number for t in closed]},
+        rooms=(OFFICE_ROOM, *(service_room(code) for code in services), *(counter_room(c) for c in counters)),
+        private={ticket_room(t.token): core.ticket_status(t) for t in closed},
+    )
+    commit_and_publish(event)
+    return closed
 
 
 def closed_tickets(day) -> list[Ticket]:
