@@ -177,6 +177,16 @@ def test_desk_buttons_follow_the_state_and_shortcuts_ignore_typing(live_server, 
     desk.click(".act-call")
     desk.wait_for_selector('#workspace[data-number="A-001"]')
     assert desk.is_disabled(".act-call") and desk.is_enabled(".act-close") and desk.is_enabled(".act-recall")
+    # While a request is in flight every button of the workspace is disabled (no double actions).
+    desk.evaluate("""document.body.addEventListener("htmx:beforeSend", () => {
+        const buttons = [...document.querySelectorAll("#workspace button")];
+        window.__inFlight = {all: buttons.length, disabled: buttons.filter(b => b.disabled).length};
+    }, {once: true})""")
+    desk.click(".act-recall")
+    desk.wait_for_selector('#workspace[data-call-count="2"]')
+    in_flight = desk.evaluate("window.__inFlight")
+    assert in_flight["all"] >= 7 and in_flight["disabled"] == in_flight["all"]
+    assert desk.is_enabled(".act-recall")
     # Typing "s" in the transfer note must not close the case.
     desk.fill("textarea[name=note]", "")
     desk.type("textarea[name=note]", "sss")
