@@ -176,7 +176,7 @@ def officer_password(username: str, password: str | None, generate: bool):
         click.echo(f"One-time password (shown only now): {password}")
 
 
-@main.group(help="The office day: close it (tickets still waiting become 'not served: office closed').")
+@main.group(help="The office day: close it, report on it.")
 def day():
     pass
 

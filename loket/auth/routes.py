@@ -10,7 +10,7 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from loket.auth import bp
-from loket.auth.models import OFFICER, SUPERVISOR, User
+from loket.auth.models import ADMIN, OFFICER, SUPERVISOR, User
 from loket.extensions import db, htmx, limiter
 from loket.web import error_response, page, role_required
 
@@ -19,13 +19,16 @@ MIN_PASSWORD = 8
 _DUMMY_HASH: list[str] = []
 
 
-def _safe_next(target: str | None) -> str:
+def _safe_next(target: str | None, user=None) -> str:
     """Only a path on this site: no scheme/host, no `//host` or `/\\host` (browsers read both as
-    another host), no control characters (browsers drop tabs and newlines inside URLs)."""
+    another host), no control characters (browsers drop tabs and newlines inside URLs).
+    Otherwise the user's own start page: the counter for officers, administration for the others."""
     if (target and target.startswith("/") and not target.startswith("//") and "\\" not in target
             and not any(ord(ch) < 32 or ord(ch) == 127 for ch in target)
             and urlsplit(target).netloc == "" and urlsplit(target).scheme == "" and len(target) <= 2000):
         return target
+    if user is not None and user.role in (SUPERVISOR, ADMIN):
+        return url_for("admin.index")
     return url_for("counter.index")
 
 
@@ -66,9 +69,9 @@ def login():
             # device (language, a rating screen's pairing) and stays.
             session.pop("csrf_token", None)
             login_user(user)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(_safe_next(request.args.get("next"), user))
     elif current_user.is_authenticated:
-        return redirect(_safe_next(request.args.get("next")))
+        return redirect(_safe_next(request.args.get("next"), current_user))
     return page("auth/login.html", error=error, username=username, status=401 if error else 200)
 
 

@@ -178,3 +178,12 @@ def test_a_new_password_ends_the_other_sessions(app, staff):
     assert response.status_code == 200
     assert desk.get("/counter/1").status_code == 200  # the session that changed it goes on
     assert phone.get("/counter/1").headers["Location"].startswith("/login")
+
+
+@pytest.mark.parametrize("role, start", [("officer", "/counter/"), ("supervisor", "/admin/"), ("admin", "/admin/")])
+def test_each_role_lands_on_its_start_page(client, make_user, role, start):
+    make_user("orang", role=role, counters=(1,))
+    response = _login(client, "orang")
+    assert response.status_code == 302 and response.headers["Location"] == start
+    assert client.get(start).status_code in (200, 302)  # allowed (the counter may forward to the desk)
+    assert client.get("/login").headers["Location"] == start  # already logged in
