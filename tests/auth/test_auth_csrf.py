@@ -143,3 +143,17 @@ def test_login_rotates_the_token(client, staff):
     assert client.post("/logout", data={"csrf_token": before}).status_code == 400
     after = _token(client.get("/counter/1").get_data(as_text=True))
     assert client.post("/logout", data={"csrf_token": after}).status_code == 302
+
+
+def test_browser_follows_the_login_redirect_of_an_htmx_request(live_server, page, staff):
+    """A desk whose session ended (cookies gone): the next htmx refresh takes the page to /login,
+    with the desk as `next`, instead of swapping a login form into a fragment."""
+    page.goto(f"{live_server.url}/login")
+    page.fill("input[name=username]", staff)
+    page.fill("input[name=password]", "rahasia-123")
+    page.click("button[type=submit]")
+    page.wait_for_url(re.compile(r"/counter/1$"))
+    page.context.clear_cookies()
+    page.evaluate("htmx.ajax('GET', '/counter/1/workspace', {target: '#main', swap: 'innerHTML'})")
+    page.wait_for_url(re.compile(r"/login\?next=/counter/1$"))
+    assert page.locator("input[name=username]").count() == 1
