@@ -41,8 +41,9 @@ def test_kiosk_issues_a_ticket_and_the_ticket_page_follows_the_call(app, live_se
 
     kiosk = browser.new_context(viewport=KIOSK_VIEWPORT)
     page = kiosk.new_page()
-    errors = []
+    errors, server_errors = [], []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("response", lambda r: r.status >= 500 and server_errors.append(r.url))
 
     page.goto(f"{live_server.url}/kiosk/1")
     tiles = page.locator(".service-tile")
@@ -76,6 +77,7 @@ def test_kiosk_issues_a_ticket_and_the_ticket_page_follows_the_call(app, live_se
 
     phone = browser.new_context(viewport=PHONE_VIEWPORT).new_page()
     phone.on("pageerror", lambda exc: errors.append(str(exc)))
+    phone.on("response", lambda r: r.status >= 500 and server_errors.append(r.url))
     phone.goto(ticket_url)
     assert phone.locator("#headline").inner_text() == "Menunggu giliran"
     phone.locator("body[data-live='connected']").wait_for(timeout=15_000)
@@ -90,7 +92,7 @@ def test_kiosk_issues_a_ticket_and_the_ticket_page_follows_the_call(app, live_se
     headline.wait_for(timeout=15_000)
     assert headline.inner_text() == f"Silakan menuju {name}"
     phone.screenshot(path=str(artifacts / "ticket-page-called.png"), full_page=True)
-    assert errors == []
+    assert errors == [] and server_errors == []
 
 
 def test_kiosk_issues_a_ticket_with_javascript_disabled(live_server, browser):
