@@ -27,6 +27,7 @@ from loket.feedback.models import (
 from loket.queue.errors import InvalidInput, NotFound, TransitionNotAllowed
 from loket.queue.models import Service
 from loket.timeutil import local_day, utcnow
+from loket.workers import every
 
 
 def N_(message: str) -> str:
@@ -298,3 +299,9 @@ def purge_contacts(now: datetime | None = None, days: int | None = None) -> int:
     once.purge(local_day(now))  # old one-time form keys go too: they only guard against double sends
     commit_and_publish(DomainEvent("privacy.purged", {"complaints": count}, rooms=()))
     return count
+
+
+@every(6 * 3600)
+def purge_contacts_job(app=None) -> int:
+    """`loket serve` runs the purge every six hours as well, so retention holds without a cron entry."""
+    return purge_contacts()

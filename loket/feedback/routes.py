@@ -99,6 +99,20 @@ def _survey_page(form=None, *, ticket=None, status=200, error=None, kiosk=None):
                 suggestion_max=survey_domain.SUGGESTION_MAX)
 
 
+def _form_error(form) -> str:
+    if any(key in form.errors for key in (f"u{i}" for i in range(1, 10))):
+        return _("Mohon lengkapi survei: setiap unsur perlu satu jawaban.")
+    return _("Periksa kembali isian Anda.")
+
+
+@bp.after_request
+def _no_token_in_referrer(response):
+    # /t/<token>/survei carries the ticket's token, the only key to its page: keep it out of Referer.
+    if request.path.startswith("/t/"):
+        response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
 @bp.route("/t/<token>/survei", methods=["GET", "POST"])
 @limiter.limit(_feedback_limit, methods=["POST"])
 def survey(token: str):
@@ -112,8 +126,7 @@ def survey(token: str):
         return _survey_page(ticket=ticket)
     form = survey_domain.parse_form(request.form)
     if not form.valid:
-        return _survey_page(form, ticket=ticket, status=400,
-                            error=_("Mohon lengkapi survei: setiap unsur perlu satu jawaban."))
+        return _survey_page(form, ticket=ticket, status=400, error=_form_error(form))
     try:
         survey_domain.submit(form, ticket=ticket, nonce=request.form.get("nonce"))
     except survey_domain.AlreadySurveyed as exc:
@@ -138,8 +151,7 @@ def survey_kiosk():
         if service is None:
             form.errors["service"] = "Layanan tidak dikenal."
     if not form.valid:
-        return _survey_page(form, status=400, kiosk=kiosk,
-                            error=_("Mohon lengkapi survei: setiap unsur perlu satu jawaban."))
+        return _survey_page(form, status=400, kiosk=kiosk, error=_form_error(form))
     try:
         survey_domain.submit(form, service=service, nonce=request.form.get("nonce"))
     except survey_domain.AlreadySurveyed as exc:

@@ -92,3 +92,13 @@ def test_purge_also_clears_old_one_time_form_keys(app):
         db.session.commit()
         complaints.purge_contacts()
         assert [f.nonce for f in db.session.scalars(select(FormSubmission))] == ["b" * 22]
+
+
+def test_the_server_runs_the_purge_by_itself(app):
+    from loket import workers
+
+    assert (6 * 3600, complaints.purge_contacts_job) in workers._JOBS
+    seed(app)
+    with app.app_context():
+        assert complaints.purge_contacts_job(app) == 1  # the 100-day-old contact, with the default 90 days
+    assert contacts(app)["umur 100 hari"][:2] == (None, None)

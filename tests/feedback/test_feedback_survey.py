@@ -224,3 +224,15 @@ def test_kiosk_thank_you_page_goes_home_by_itself(ctx, client):
     response = client.post("/survei", data=answers(service="A", kiosk="1"))
     thanks = client.get(response.headers["Location"]).get_data(as_text=True)
     assert '<meta http-equiv="refresh" content="60;url=/kiosk/1">' in thanks
+
+
+def test_survey_page_keeps_the_ticket_token_out_of_referrers(ctx, client):
+    token = done_ticket()
+    assert client.get(f"/t/{token}/survei").headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_error_summary_names_the_problem(ctx, client):
+    token = done_ticket()
+    html = client.post(f"/t/{token}/survei", data=answers(suggestion="s" * 1001)).get_data(as_text=True)
+    assert "Periksa kembali isian Anda." in html and "setiap unsur perlu satu jawaban" not in html
+    assert "s" * 1001 in html  # what was typed is kept to shorten
