@@ -176,10 +176,8 @@ def test_openapi_document_is_generated_from_the_views(client):
     assert set(request_schema["properties"]) == {"service", "priority", "priority_reason", "kiosk", "print"}
     created = spec["components"]["schemas"]["TicketCreated"]["properties"]
     assert {"number", "token", "url", "service", "ahead", "estimated_wait_minutes"} <= set(created)
-    try:
-        from openapi_spec_validator import validate
-    except ImportError:  # the structural checks above still hold
-        return
+    from openapi_spec_validator import validate  # a test dependency (pyproject's `test` extra)
+
     validate(spec)
 
 
