@@ -69,7 +69,8 @@ def call_at(counter_number: int, code: str):
 
 def open_display(page, url: str, display_id: str = "1"):
     page.goto(f"{url}/display/{display_id}")
-    page.wait_for_function("document.body.dataset.live === 'connected'", timeout=10_000)
+    page.wait_for_function("document.body.dataset.live === 'connected' && "
+                           "document.getElementById('display').dataset.synced >= 1", timeout=10_000)
     return page
 
 

@@ -333,3 +333,31 @@ def test_display_stays_bounded_after_300_events(tv, ctx, make_ticket):
     assert after["listeners"] <= before["listeners"] + 5
     assert len(spoken(page)) <= 50  # the spoken log is capped
     assert page.js_errors == []
+
+
+def test_display_catches_up_with_changes_made_before_its_socket_joined(browser, live_server, app, ctx, make_ticket):
+    """The page is rendered, then the socket joins the room: a call in between is not lost."""
+    make_ticket("A")
+    context = browser.new_context(viewport=TV)
+    context.add_init_script(speech_stub())
+    page = context.new_page()
+    calls = []
+
+    def late_socket(ws):
+        if not calls:  # the page is already rendered (nobody called yet) when its socket opens ...
+            with app.app_context():  # (Playwright runs this handler in its own greenlet)
+                calls.append(call_at(1, "A").number)  # ... and a call happens before it joins its room
+        ws.connect_to_server()
+
+    page.route_web_socket(re.compile(r".*/socket\.io/.*"), late_socket)
+    open_display(page, live_server.url)
+    assert calls == ["A-001"]
+    page.wait_for_function("document.querySelector('#board .now-number').dataset.number === 'A-001'", timeout=5_000)
+    context.close()
+
+
+def test_board_is_refreshed_at_the_office_midnight(tv):
+    page = tv()
+    now = datetime.now(ZoneInfo("Asia/Makassar"))
+    midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    assert abs(page.evaluate("Loket.msToOfficeMidnight()") / 1000 - (midnight - now).total_seconds()) < 5

@@ -93,7 +93,10 @@
         u.onend = resolve;
         u.onerror = resolve;
         window.speechSynthesis.speak(u);
-      }), 2000 + item.text.length * 120);
+      }), 2000 + item.text.length * 120).then(function () {
+        // A voice that never reported its end must not hold back (or talk over) the next call.
+        if (window.speechSynthesis.speaking || window.speechSynthesis.pending) { window.speechSynthesis.cancel(); }
+      });
     });
   }
 
@@ -156,14 +159,36 @@
   });
 
   // --- live updates ------------------------------------------------------------------------------
+  // After every (re)connect, including the first: the page was rendered before the socket joined its
+  // room, and a restarted server sent nothing while it was down. root.dataset.synced counts resyncs.
   function resync() {
-    htmx.ajax("GET", root.dataset.boardUrl, { target: "#board", swap: "outerHTML" });
-    htmx.ajax("GET", root.dataset.tickerUrl, { target: "#ticker", swap: "outerHTML" });
+    return Promise.all([
+      htmx.ajax("GET", root.dataset.boardUrl, { target: "#board", swap: "outerHTML" }),
+      htmx.ajax("GET", root.dataset.tickerUrl, { target: "#ticker", swap: "outerHTML" }),
+    ]).then(function () { root.dataset.synced = String(Number(root.dataset.synced || 0) + 1); },
+            function () { /* offline again: the next connect retries */ });
   }
   Loket.resync = resync;
+
+  // A new office day starts at the office's midnight: the board of yesterday goes, even if no event comes.
+  function msToOfficeMidnight() {
+    var parts = {};
+    new Intl.DateTimeFormat("en-GB", { timeZone: zone, hour: "numeric", minute: "numeric", second: "numeric", hour12: false })
+      .formatToParts(new Date(Date.now() + offset))
+      .forEach(function (p) { parts[p.type] = Number(p.value); });
+    var elapsed = ((parts.hour % 24) * 3600 + parts.minute * 60 + parts.second) * 1000;
+    return 24 * 3600 * 1000 - elapsed;
+  }
+  function atMidnight() {
+    setTimeout(function () { resync(); atMidnight(); }, msToOfficeMidnight() + 5000 + Math.random() * 30000);
+  }
+  atMidnight();
+  Loket.msToOfficeMidnight = msToOfficeMidnight;
+
   Loket.socket = Loket.live({
     rooms: [root.dataset.room],
     on: { announce: announce },
     resync: resync,
+    resyncOnFirstConnect: true,
   });
 })();
