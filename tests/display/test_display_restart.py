@@ -109,10 +109,12 @@ def test_display_resyncs_after_server_is_killed_and_restarted(browser, tmp_path)
         assert board_state(page) == {"now": None, "waitingA": "1", "counter2": "—"}  # nothing pushed yet
 
         server = start_server(port, instance)
+        restarted = time.monotonic()
         page.wait_for_function("document.body.dataset.live === 'connected' && "
                                "!document.body.classList.contains('offline')", timeout=30_000)
         page.wait_for_function(f"document.querySelector('#board .now-number').dataset.number === '{first}'",
                                timeout=10_000)
+        print(f"server answering → display re-synced: {(time.monotonic() - restarted) * 1000:.0f} ms")
         assert board_state(page) == {"now": first, "waitingA": "2", "counter2": first}
         assert not page.locator(".offline-mark").is_visible()
 
