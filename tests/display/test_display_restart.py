@@ -28,17 +28,17 @@ def start_server(port: int, instance) -> subprocess.Popen:
     env.pop("LOKET_REDIS_URL", None)
     proc = subprocess.Popen([sys.executable, "-m", "loket.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise AssertionError(f"loket serve exited: {proc.stdout.read()}")
         try:
-            if requests.get(f"http://127.0.0.1:{port}/display/1", timeout=1).status_code == 200:
+            if requests.get(f"http://127.0.0.1:{port}/display/1", timeout=5).status_code == 200:
                 return proc
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or slow on a busy machine
             time.sleep(0.2)
     proc.kill()
-    raise AssertionError("loket serve did not answer within 30 s")
+    raise AssertionError("loket serve did not answer within 60 s")
 
 
 def stop_server(proc: subprocess.Popen) -> None:
