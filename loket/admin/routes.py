@@ -4,6 +4,8 @@ Thin views over `loket.feedback.reports` and `loket.feedback.complaints`; contac
 """
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -17,6 +19,7 @@ from loket.feedback.ikm import ELEMENTS
 from loket.feedback.models import CATEGORIES, COMPLAINT_STATUSES, STAFF_CHANNELS
 from loket.queue import core
 from loket.queue.errors import QueueError
+from loket.timeutil import local_day
 from loket.web import page, queue_error_message, role_required
 
 
@@ -61,7 +64,8 @@ def complaints():
 def _record_form(values=None, errors=None, status=200):
     return page("admin/complaint_record.html", values=values or {"channel": "phone", "category": "pengaduan"},
                 errors=errors or {}, channels=STAFF_CHANNELS, categories=CATEGORIES, services=core.active_services(),
-                message_max=complaint_domain.MESSAGE_MAX, status=status, **_context())
+                message_max=complaint_domain.MESSAGE_MAX, status=status, today=local_day(),
+                earliest=local_day() - timedelta(days=complaint_domain.BACKDATE_MAX_DAYS), **_context())
 
 
 @bp.route("/pengaduan/baru", methods=["GET", "POST"])
@@ -72,17 +76,23 @@ def complaint_record():
     if request.method == "GET":
         return _record_form()
     values = {key: (request.form.get(key) or "") for key in
-              ("channel", "category", "service", "message", "name", "contact")}
+              ("channel", "category", "service", "message", "name", "contact", "received_on")}
     errors = complaint_domain.validate(category=values["category"], message=values["message"],
                                        service_code=values["service"], name=values["name"],
                                        contact=values["contact"], channel=values["channel"])
     if values["channel"] not in STAFF_CHANNELS:
         errors["channel"] = "Saluran tidak dikenal."
+    received_on = None
+    try:
+        received_on = complaint_domain.parse_received_on(values["received_on"])
+    except QueueError as exc:
+        errors["received_on"] = queue_error_message(exc)
     if errors:
         return _record_form(values, errors, status=400)
     complaint = complaint_domain.submit(
         category=values["category"], message=values["message"], service_code=values["service"],
-        name=values["name"], contact=values["contact"], channel=values["channel"], recorded_by=current_user)
+        name=values["name"], contact=values["contact"], channel=values["channel"], recorded_by=current_user,
+        now=complaint_domain.received_at_for(received_on))
     return redirect(url_for("admin.complaint", complaint_id=complaint.id), code=303)
 
 

@@ -26,7 +26,7 @@ from loket.feedback.models import (
 )
 from loket.queue.errors import InvalidInput, NotFound, TransitionNotAllowed
 from loket.queue.models import Service
-from loket.timeutil import local_day, utcnow
+from loket.timeutil import day_bounds_utc, local_day, utcnow
 from loket.workers import every
 
 
@@ -150,6 +150,39 @@ def get(complaint_id: int) -> Complaint:
     if complaint is None:
         raise NotFound(N_("Pengaduan tidak ditemukan."))
     return complaint
+
+
+# --- the day an officer-recorded complaint arrived --------------------------------------------
+
+# A letter or the suggestion box may be opened days later; its complaint counts from the day it came.
+BACKDATE_MAX_DAYS = 90
+
+
+def parse_received_on(text: str | None, today: date | None = None) -> date | None:
+    """The office-local day typed on the record form (YYYY-MM-DD); None when left empty (= now)."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        day = date.fromisoformat(text[:10]) if len(text) == 10 else None
+    except ValueError:
+        day = None
+    if day is None:
+        raise InvalidInput(N_("Tanggal diterima tidak valid (contoh: 2026-11-20)."))
+    today = today or local_day()
+    if day > today:
+        raise InvalidInput(N_("Tanggal diterima tidak boleh di masa depan."))
+    if day < today - timedelta(days=BACKDATE_MAX_DAYS):
+        raise InvalidInput(N_("Tanggal diterima paling lama %(days)s hari yang lalu."), days=BACKDATE_MAX_DAYS)
+    return day
+
+
+def received_at_for(day: date | None, now: datetime | None = None) -> datetime:
+    """Stored time for a complaint received on `day`: now for today, else the start of that office day."""
+    now = now or utcnow()
+    if day is None or day == local_day(now):
+        return now
+    return day_bounds_utc(day)[0]
 
 
 # --- submitting -----------------------------------------------------------------------------

@@ -335,3 +335,40 @@ def test_kiosk_receipt_goes_home_by_itself(app, ctx, client):
     assert '<meta http-equiv="refresh" content="45;url=/kiosk/1">' in at_kiosk
     on_phone = client.get(send(client).headers["Location"]).get_data(as_text=True)
     assert 'http-equiv="refresh"' not in on_phone
+
+
+def test_officer_records_the_day_a_letter_arrived(ctx, officer):
+    from loket.timeutil import local_day
+
+    arrived = local_day() - timedelta(days=20)
+    response = officer.post("/admin/pengaduan/baru", data={
+        "channel": "letter", "category": "pengaduan", "message": "Surat dari penyedia.",
+        "received_on": arrived.isoformat()})
+    assert response.status_code == 303
+    item = only_complaint()
+    assert local_day(item.received_at) == arrived
+    assert complaints.is_overdue(item)  # 20 days ago, 3 working days to answer
+    listing = officer.get("/admin/pengaduan").get_data(as_text=True)
+    assert f'<tr class="overdue" data-code="{item.code}">' in listing
+
+
+@pytest.mark.parametrize("typed, message", [
+    ("2026-02-30", "tidak valid"),
+    ("kemarin", "tidak valid"),
+    ("2999-01-01", "masa depan"),
+    ("2000-01-01", "paling lama 90 hari"),
+])
+def test_bad_received_dates_are_refused(ctx, officer, typed, message):
+    response = officer.post("/admin/pengaduan/baru", data={
+        "channel": "letter", "category": "pengaduan", "message": "x", "received_on": typed})
+    assert response.status_code == 400 and message in response.get_data(as_text=True)
+    assert count() == 0
+
+
+def test_received_today_keeps_the_current_time(ctx, officer):
+    from loket.timeutil import local_day
+
+    before = utcnow()
+    officer.post("/admin/pengaduan/baru", data={"channel": "phone", "category": "saran", "message": "x",
+                                                "received_on": local_day().isoformat()})
+    assert only_complaint().received_at >= before.replace(microsecond=0) - timedelta(seconds=1)
