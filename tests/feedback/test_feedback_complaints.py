@@ -98,6 +98,11 @@ def test_kiosk_complaint_prints_a_slip_with_the_code_and_qr(ctx, client):
     assert f"{stored.code[:5]}-{stored.code[5:]}".encode() in payload
     assert f"http://loket.test/pengaduan/{stored.code}".encode() in payload  # the QR's data
     assert b"\x1d(k" in payload  # native ESC/POS QR command
+    from loket.printers import jobs
+
+    jobs.wait_for_sends()
+    db.session.expire_all()
+    assert db.session.get(PrintJob, job.id).status == "sent"  # kiosk 1's (preview) printer took it
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "sedang dicetak" in page and 'href="/kiosk/1"' in page
 
