@@ -95,11 +95,7 @@ def test_kiosk_complaint_followed_through_an_officer_response(app, live_server, 
     kiosk = browser.new_context(viewport={"width": 1080, "height": 1400})
     screen = kiosk.new_page()
     screen.goto(f"{live_server.url}/kiosk/1")
-    button = screen.locator("a[href*='/pengaduan/baru']")
-    if button.count():
-        button.first.click()
-    else:  # the kiosk page has no complaint button yet (kiosk area); the kiosk's own link is this
-        screen.goto(f"{live_server.url}/pengaduan/baru?kiosk=1")
+    screen.get_by_role("link", name="Pengaduan & saran").click()
     screen.wait_for_url("**/pengaduan/baru?kiosk=1")
     screen.locator("label.choice", has_text="Pengaduan").click()
     screen.select_option("select[name=service]", "A")
