@@ -249,3 +249,15 @@ def test_expired_ticket_is_a_friendly_404(app, client):
 def test_ticket_page_in_english(client):
     token = token_of(take(client, "A"))
     assert "Waiting for your turn" in client.get(f"/t/{token}?lang=en").get_data(as_text=True)
+
+
+def test_ticket_page_says_not_served_when_the_office_closed(app, client):
+    from loket.queue import closing
+
+    token = token_of(take(client, "A"))
+    with app.app_context():
+        closing.close_day(force=True)
+    html = client.get(f"/t/{token}").get_data(as_text=True)
+    assert 'data-state="cancelled"' in html
+    assert "Tidak dilayani: kantor sudah tutup." in html
+    assert "Tiket ini dibatalkan." not in html

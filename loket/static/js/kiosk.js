@@ -48,7 +48,8 @@
     var on = {};
     ["ticket.issued", "ticket.called", "ticket.transferred", "ticket.cancelled", "ticket.no_show",
      "ticket.closed", "service.closed", "service.opened", "counter.paused", "counter.resumed",
-     "counter.services"].forEach(function (name) { on[name] = refresh; });
+     "counter.services", "queue.closed", "office.closed", "office.opened"]
+      .forEach(function (name) { on[name] = refresh; });
     window.Loket.live({ rooms: ["office"], on: on, resync: refresh });
   }
 })();

@@ -51,7 +51,8 @@
   if (window.Loket && window.io) {
     var on = {};
     ["ticket.issued", "ticket.called", "ticket.recalled", "ticket.serving", "ticket.closed",
-     "ticket.no_show", "ticket.transferred", "ticket.cancelled", "counter.paused", "counter.resumed"]
+     "ticket.no_show", "ticket.transferred", "ticket.cancelled", "counter.paused", "counter.resumed",
+     "queue.closed"]
       .forEach(function (name) { on[name] = refresh; });
     window.Loket.live({ rooms: rooms, on: on, resync: refresh });
   }
