@@ -56,6 +56,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: app.config["LOKET_TIMEZONE"])
     app.config.setdefault("RATELIMIT_ENABLED", True)
+    # Several workers must count one client's requests together: Redis when scaled out.
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("LOKET_REDIS_URL") or "memory://")
     limiter.init_app(app)
 
     from importlib import import_module

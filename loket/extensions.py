@@ -23,4 +23,5 @@ login_manager = LoginManager()
 babel = Babel()
 csrf = CSRFProtect()
 htmx = HTMX()
-limiter = Limiter(key_func=get_remote_address, default_limits=[], storage_uri="memory://")
+# Storage comes from each app's RATELIMIT_STORAGE_URI: memory, or Redis when several workers share limits.
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
