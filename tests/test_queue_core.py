@@ -187,6 +187,18 @@ def test_people_ahead_and_estimated_wait(make_ticket):
     assert core.ticket_status(tickets[3])["estimated_wait_minutes"] == 10
 
 
+def test_estimate_divides_by_the_open_counters_of_the_service(make_ticket, make_counter):
+    service = core.get_service("A")
+    assert core.open_counters_for(service) == 1  # the first start gives each service one counter
+    second = make_counter(("A", "B"))
+    make_counter(("B",))
+    assert core.open_counters_for(service) == 2
+    assert core.estimate_wait_minutes(service, 4) == 60  # 4 people x 30 min / 2 counters
+    core.set_paused(second, True)
+    assert core.open_counters_for(service) == 1
+    assert core.estimate_wait_minutes(service, 4) == 120
+
+
 def test_events_go_to_rooms_with_token_only_in_the_ticket_room(make_ticket, published):
     ticket = make_ticket("A")
     event = published[-1]

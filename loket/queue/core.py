@@ -37,6 +37,7 @@ from loket.queue.models import (
     Service,
     Ticket,
     TicketEvent,
+    counter_services,
 )
 from loket.timeutil import local_day, utcnow
 
@@ -437,8 +438,12 @@ def average_service_minutes(service: Service) -> float:
 
 
 def open_counters_for(service: Service) -> int:
-    counters = db.session.scalars(select(Counter).where(Counter.active.is_(True), Counter.paused.is_(False)))
-    return sum(1 for c in counters if any(s.id == service.id for s in c.services))
+    """Counters open now (active, not paused) that draw from the service: one query."""
+    return db.session.scalar(
+        select(func.count()).select_from(Counter)
+        .join(counter_services, counter_services.c.counter_id == Counter.id)
+        .where(counter_services.c.service_id == service.id, Counter.active.is_(True), Counter.paused.is_(False))
+    ) or 0
 
 
 def estimate_wait_minutes(service: Service, ahead: int) -> int:
