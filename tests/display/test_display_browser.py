@@ -269,7 +269,6 @@ def test_call_reaches_display_within_a_second_with_one_render_per_event(tv, app,
     make_ticket("A")
     pages = [tv() for _ in range(3)]
     board_requests = []
-    frames = []
     for i, page in enumerate(pages):
         page.on("request", lambda req, i=i: board_requests.append((i, req.url)) if "/board" in req.url else None)
     renderer = app.extensions["loket.display_renderer"]
