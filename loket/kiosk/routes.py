@@ -116,28 +116,25 @@ def print_status(kiosk_id: str, job_id: int):
     return _kiosk_page("kiosk/_print_status.html", kiosk, job=job, printer=jobs.printer_status(kiosk))
 
 
+def _back_home(message: str, status: int):
+    """Answer an error on the kiosk's own home screen (with its idle timer), never a dead end."""
+    try:
+        kiosk = kiosk_core.get_kiosk((request.view_args or {}).get("kiosk_id"))
+    except QueueError:
+        return render_template("error.html", message=message, status=status), status
+    return _home(kiosk, message=message, status=status)
+
+
 @bp.errorhandler(CSRFError)
 def stale_form(_exc):
-    """A kiosk left open past a restart (new secret key): back to its home screen, never a dead end."""
-    kiosk_id = (request.view_args or {}).get("kiosk_id")
+    """A kiosk left open past a restart (new secret key) goes back to its home screen."""
     # The same words as every other stale form (the auth area's message).
-    message = _("Formulir sudah kedaluwarsa atau tidak sah. Muat ulang halaman lalu coba lagi.")
-    try:
-        kiosk = kiosk_core.get_kiosk(kiosk_id)
-    except QueueError:
-        return render_template("error.html", message=message, status=400), 400
-    return _home(kiosk, message=message, status=400)
+    return _back_home(_("Formulir sudah kedaluwarsa atau tidak sah. Muat ulang halaman lalu coba lagi."), 400)
 
 
 @bp.errorhandler(429)
 def too_many(_exc):
-    kiosk_id = (request.view_args or {}).get("kiosk_id")
-    message = _("Terlalu banyak permintaan. Mohon tunggu sebentar lalu coba lagi.")
-    try:
-        kiosk = kiosk_core.get_kiosk(kiosk_id)
-    except QueueError:
-        return render_template("error.html", message=message, status=429), 429
-    return _home(kiosk, message=message, status=429)
+    return _back_home(_("Terlalu banyak permintaan. Mohon tunggu sebentar lalu coba lagi."), 429)
 
 
 # --- the admin page of a kiosk's printer ----------------------------------------------------------
