@@ -133,6 +133,24 @@ def test_transfer_keeps_number_and_joins_target_queue(make_ticket):
     assert event.note == "perlu helpdesk" and event.data == {"from": "A", "to": "B"}
 
 
+def test_transfer_notifies_the_counter_it_came_from(make_ticket, published):
+    ticket = make_ticket("A")
+    from_counter = counter(1)
+    core.call_next(from_counter)
+    core.transfer(ticket, "B")
+    event = published[-1]
+    assert event.name == "ticket.transferred"
+    assert f"counter:{from_counter.id}" in event.rooms
+    assert {"office", "service:A", "service:B"} <= set(event.rooms)
+
+
+def test_transfer_of_a_waiting_ticket_names_no_counter_room(make_ticket, published):
+    make_ticket("A")
+    ticket = make_ticket("A")
+    core.transfer(ticket, "B")
+    assert not [room for room in published[-1].rooms if room.startswith("counter:")]
+
+
 def test_transfer_to_same_or_unknown_service_is_refused(make_ticket):
     ticket = make_ticket("A")
     with pytest.raises(InvalidInput):

@@ -334,7 +334,10 @@ def transfer(ticket: Ticket, target_code: str, *, note: str = "", officer=None) 
     ticket.started_at = None
     _log(ticket, "transferred", officer=officer, counter=from_counter, note=note or None,
          data={"from": source.code, "to": target.code})
-    commit_and_publish(_event("ticket.transferred", ticket, extra_rooms=(service_room(source.code),)))
+    rooms = (service_room(source.code),)
+    if from_counter is not None:  # the counter it left must drop it from its screen
+        rooms += (counter_room(from_counter.id),)
+    commit_and_publish(_event("ticket.transferred", ticket, extra_rooms=rooms))
     return ticket
 
 
