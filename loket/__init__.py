@@ -10,6 +10,7 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.routing import IntegerConverter
 
 from loket import config as config_module
 from loket.extensions import babel, csrf, db, htmx, limiter, login_manager, socketio
@@ -28,6 +29,17 @@ BLUEPRINTS = (
 )
 
 
+# Ids are 32-bit integers everywhere (SQLite/PostgreSQL raise on larger ones): bigger ids are 404.
+ID_MAX = 2**31 - 1
+
+
+class CappedIntegerConverter(IntegerConverter):
+    """`<int:...>` that refuses values above ID_MAX, so /counter/99999999999999999999 is 404, not 500."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=ID_MAX, signed=False):
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
 def _translation_dirs(package_root: Path) -> str:
     dirs = [package_root / "translations"] + sorted(package_root.glob("*/translations"))
     return ";".join(str(d) for d in dirs if d.is_dir()) or str(package_root / "translations")
@@ -39,6 +51,7 @@ def create_app(config: dict | None = None) -> Flask:
     folder = Path(config.pop("INSTANCE_PATH", None) or config_module.instance_path())
     folder.mkdir(parents=True, exist_ok=True)
     app = Flask(__name__, instance_path=str(folder), instance_relative_config=False)
+    app.url_map.converters["int"] = CappedIntegerConverter  # before any blueprint adds its rules
     app.config.update(config_module.DEFAULTS)
     app.config.update(config_module.from_environment(folder))
     app.config.update(config)
@@ -52,7 +65,7 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
 
-    from loket.web import register_error_handlers, select_locale
+    from loket.web import register_error_handlers, register_security_headers, select_locale
 
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: app.config["LOKET_TIMEZONE"])
     app.config.setdefault("RATELIMIT_ENABLED", True)
@@ -79,7 +92,8 @@ def create_app(config: dict | None = None) -> Flask:
         app,
         async_mode="threading",
         message_queue=message_queue,
-        cors_allowed_origins=app.config.get("LOKET_CORS_ORIGINS", []),
+        # None = same origin only; an empty list would switch engine.io's origin check off.
+        cors_allowed_origins=app.config.get("LOKET_CORS_ORIGINS") or None,
         manage_session=False,
         ping_interval=10,
         ping_timeout=20,
@@ -97,6 +111,7 @@ def create_app(config: dict | None = None) -> Flask:
         if init is not None:
             init(app)
     register_error_handlers(app)
+    register_security_headers(app)
     from loket import templating
 
     templating.init_app(app)

@@ -2,7 +2,8 @@
 
 Rooms: `office` (everyone), `service:<code>`, `ticket:<token>` (a visitor's own ticket),
 `display:<id>`, `counter:<id>` (logged-in officers assigned to it), `rate:<id>` (a counter's rating
-screen: a browser paired with that counter, or its officer). Areas add their own handlers.
+screen: a browser paired with that counter, or its officer), `complaints` (logged-in staff). Areas add
+their own handlers.
 """
 from __future__ import annotations
 
@@ -11,10 +12,17 @@ from flask_login import current_user
 from flask_socketio import join_room, leave_room
 from sqlalchemy import select
 
+from loket import ID_MAX
 from loket.extensions import db, socketio
 
 
+def _is_id(key: str) -> bool:
+    """A database id: ASCII digits ("²".isdigit() is True) small enough for the database."""
+    return key.isascii() and key.isdigit() and len(key) <= 10 and int(key) <= ID_MAX
+
+
 def _allowed(room: str) -> bool:
+    from loket.auth.models import ROLES
     from loket.display.models import Display
     from loket.queue.models import Counter, Service, Ticket
 
@@ -22,6 +30,8 @@ def _allowed(room: str) -> bool:
         return False
     if room == "office":
         return True
+    if room == "complaints":  # new/updated complaints: staff only, never an anonymous screen
+        return bool(current_user.is_authenticated and current_user.has_role(*ROLES))
     kind, _, key = room.partition(":")
     if kind == "service":
         return db.session.scalar(select(Service.id).where(Service.code == key)) is not None
@@ -29,10 +39,12 @@ def _allowed(room: str) -> bool:
         return db.session.scalar(select(Ticket.id).where(Ticket.token == key)) is not None
     if kind == "display":
         return db.session.get(Display, key) is not None
-    if kind == "counter" and key.isdigit():
+    if kind in ("counter", "rate") and not _is_id(key):
+        return False
+    if kind == "counter":
         counter = db.session.get(Counter, int(key))
         return bool(counter and current_user.is_authenticated and current_user.may_use_counter(counter))
-    if kind == "rate" and key.isdigit():
+    if kind == "rate":
         # The rating screen's page put the pairing into the (signed) session cookie.
         counter = db.session.get(Counter, int(key))
         if counter is None:
@@ -55,10 +67,14 @@ def subscribe(data):
     db.session.remove()
     return {"ok": True, "rooms": joined}
 
+
 @socketio.on("unsubscribe")
 def unsubscribe(data):
-    """Sent by a page that stops following a room."""
-    for room in (data or {}).get("rooms", [])[:20]:
+    """Sent by a page that stops following a room: `{"rooms": [...]}`."""
+    rooms = data.get("rooms") if isinstance(data, dict) else None
+    if not isinstance(rooms, list):
+        return {"ok": False, "message": "rooms must be a list"}
+    for room in rooms[:20]:
         if isinstance(room, str):
             leave_room(room)
     return {"ok": True}

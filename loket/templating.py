@@ -4,7 +4,9 @@ Registered on the app in `create_app`.
 """
 from __future__ import annotations
 
-from flask import request, url_for
+from urllib.parse import quote, urlencode
+
+from flask import request
 from flask_babel import format_datetime, get_locale
 
 from loket.catalogue.models import Office
@@ -29,6 +31,10 @@ def init_app(app) -> None:
 
 
 def _switch_url(lang: str) -> str:
-    args = dict(request.args)
-    args["lang"] = lang
-    return url_for(request.endpoint or "catalogue.index", **(request.view_args or {}), **args)
+    """This very page in another language: its path and query string with only `lang` replaced.
+
+    Built by hand, not with url_for: query keys such as `endpoint` or `_method` would clash with
+    url_for's own parameters (500)."""
+    args = [(key, value) for key, value in request.args.items(multi=True) if key != "lang"]
+    args.append(("lang", lang))
+    return f"{quote(request.script_root + request.path)}?{urlencode(args)}"

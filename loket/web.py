@@ -115,3 +115,13 @@ def role_required(*roles: str):
         return wrapped
 
     return decorator
+
+
+def register_security_headers(app) -> None:
+    """No page of ours may be framed (clickjacking on the officer/admin buttons); no MIME sniffing."""
+
+    @app.after_request
+    def _security_headers(response: Response) -> Response:
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        return response

@@ -140,7 +140,7 @@ def parse_checklist(raw: list[str], ticket: Ticket) -> list[int]:
     size = len(checklist(ticket.service))
     ticked = []
     for value in raw[:CHECKLIST_MAX]:
-        if not value.isdigit() or int(value) >= size:
+        if not (value.isascii() and value.isdigit()) or len(value) > 6 or int(value) >= size:
             raise InvalidInput(N_("Daftar persyaratan tidak valid."))
         ticked.append(int(value))
     return sorted(set(ticked))

@@ -30,7 +30,7 @@ def _expected_ticket() -> int | None:
     raw = (request.form.get("ticket") or "").strip()
     if not raw:
         return None
-    if not raw.isdigit() or len(raw) > 12:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
         raise InvalidInput(core.N_("Nomor tiket tidak valid."))
     return int(raw)
 

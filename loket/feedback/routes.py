@@ -257,7 +257,8 @@ def complaint_track(code: str):
     """Public status of a complaint: status, dates and the written response; never the contact."""
     complaint = complaint_domain.by_code(code)
     if complaint.code != code:
-        return redirect(url_for("feedback.complaint_track", code=complaint.code, **request.args))
+        return redirect(url_for("feedback.complaint_track", code=complaint.code, **{  # known args only
+            k: v for k, v in request.args.items() if k in ("kiosk", "baru", "cetak", "ulang", "lang")}))
     kiosk = _kiosk(request.args.get("kiosk"))
     url = _public_url("feedback.complaint_track", code=complaint.code)
     fresh = request.args.get("baru") == "1"
