@@ -1,6 +1,7 @@
 """Supervisor and officer pages: SKM/IKM and service-time reports, complaint handling.
 
-Thin views over `loket.feedback.reports` and `loket.feedback.complaints`; contacts are shown only here.
+Thin views over `loket.feedback.reports` and `loket.feedback.complaints`; contacts are shown only here,
+and only to supervisors and admins.
 """
 from __future__ import annotations
 
@@ -99,7 +100,7 @@ def complaint_record():
 @bp.route("/pengaduan/<int:complaint_id>", methods=["GET", "POST"])
 @role_required(OFFICER, SUPERVISOR)
 def complaint(complaint_id: int):
-    """One complaint with its contact details; POST moves its status on (with the written response)."""
+    """One complaint (with its sender's name and contact for supervisors); POST moves its status on."""
     item = complaint_domain.get(complaint_id)
     error, status, draft = None, 200, None
     if request.method == "POST":
@@ -114,6 +115,8 @@ def complaint(complaint_id: int):
             item = complaint_domain.get(complaint_id)
         else:
             return redirect(url_for("admin.complaint", complaint_id=item.id, ok=1), code=303)
+    # A complaint may be about the officer reading it: who sent it is for supervisors (and admins) only.
     return page("admin/complaint.html", item=item, saved=request.args.get("ok") == "1", error=error,
                 draft=draft, status=status, response_max=complaint_domain.RESPONSE_MAX,
+                show_contact=current_user.has_role(SUPERVISOR),
                 track_url=url_for("feedback.complaint_track", code=item.code), **_context())

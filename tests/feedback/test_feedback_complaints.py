@@ -42,6 +42,13 @@ def send(client, path="/pengaduan/baru", **fields):
     return client.post(path, data=data)
 
 
+@pytest.fixture
+def supervisor(app, make_user):
+    """A test client logged in as a supervisor."""
+    make_user("supervisor1", role="supervisor", counters=())
+    return login(app.test_client(), "supervisor1")
+
+
 # --- the public complaint box -----------------------------------------------------------------
 
 def test_anonymous_complaint_gets_a_tracking_code(ctx, client, published):
@@ -160,26 +167,49 @@ def test_script_in_a_message_is_shown_as_text_everywhere(ctx, client, officer):
                  officer.get(f"/admin/pengaduan/{item.id}").get_data(as_text=True)):
         assert escaped in html
         assert "<script>alert" not in html and "<img src=x" not in html
-    assert "&lt;b&gt;Budi&lt;/b&gt;" in officer.get(f"/admin/pengaduan/{item.id}").get_data(as_text=True)
     listing = officer.get("/admin/pengaduan").get_data(as_text=True)
     assert "<script>alert" not in listing and "&lt;script&gt;" in listing
 
 
 # --- privacy ------------------------------------------------------------------------------------
 
-def test_contact_details_are_shown_to_officers_only(app, client, officer):
+def test_contact_details_are_shown_to_supervisors_only(app, client, officer, supervisor, admin_client):
     # No `ctx` here: requests inside one pushed app context would share flask.g and its logged-in user.
-    send(client, name="Ni Made Sari", contact="0812-3456-7890")
+    send(client, name="Ni Made <b>Sari</b>", contact="0812-3456-7890", message="Petugas loket 1 tidak ramah.")
     with app.app_context():
         item = only_complaint()
         code, item_id = item.code, item.id
     public = client.get(f"/pengaduan/{code}").get_data(as_text=True)
-    assert "Ni Made Sari" not in public and "0812-3456-7890" not in public
+    assert "Ni Made" not in public and "0812-3456-7890" not in public
     anonymous = app.test_client().get(f"/admin/pengaduan/{item_id}")
     assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
     assert app.test_client().get("/admin/pengaduan").status_code == 302
-    staff = officer.get(f"/admin/pengaduan/{item_id}").get_data(as_text=True)
-    assert "Ni Made Sari" in staff and "0812-3456-7890" in staff
+    # The complaint may be about the officer: they handle it without learning who sent it.
+    seen_by_officer = officer.get(f"/admin/pengaduan/{item_id}")
+    assert seen_by_officer.status_code == 200
+    html = seen_by_officer.get_data(as_text=True)
+    assert "Ni Made" not in html and "0812-3456-7890" not in html
+    assert "Petugas loket 1 tidak ramah." in html and 'id="status"' in html and 'name="response"' in html
+    assert "hanya terlihat oleh supervisor" in html
+    assert "Ni Made" not in officer.get("/admin/pengaduan").get_data(as_text=True)
+    # Officers still answer it; the response is shown to them.
+    assert officer.post(f"/admin/pengaduan/{item_id}",
+                        data={"status": "answered", "response": "Kami minta maaf."}).status_code == 303
+    html = officer.get(f"/admin/pengaduan/{item_id}").get_data(as_text=True)
+    assert "Kami minta maaf." in html and "0812-3456-7890" not in html
+    for staff in (supervisor, admin_client):
+        html = staff.get(f"/admin/pengaduan/{item_id}").get_data(as_text=True)
+        assert "Ni Made &lt;b&gt;Sari&lt;/b&gt;" in html and "0812-3456-7890" in html  # shown, as text
+        assert "hanya terlihat oleh supervisor" not in html
+
+
+def test_officer_does_not_see_the_contact_of_a_complaint_they_recorded(ctx, officer):
+    response = officer.post("/admin/pengaduan/baru", data={
+        "channel": "phone", "category": "pengaduan", "message": "Lewat telepon.",
+        "name": "Pak Wayan", "contact": "0361-123456"})
+    assert response.status_code == 303
+    html = officer.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Lewat telepon." in html and "0361-123456" not in html
 
 
 # --- officers: other channels and the status flow ---------------------------------------------
