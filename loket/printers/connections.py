@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import socket
 from typing import Any, Mapping
 
 from escpos.escpos import Escpos
+from flask import current_app, has_app_context
 from escpos.exceptions import DeviceNotFoundError
 from escpos.exceptions import Error as EscposError
 from escpos.printer import CupsPrinter, Dummy, File, Network, Serial, Usb
@@ -87,7 +89,7 @@ def _int(value: Any, default: int, what: str, lo: int, hi: int) -> int:
         raise PrinterConfigError(f"{what} must be a number, not {value!r}.")
     if isinstance(value, str):
         text = value.strip()
-        if not text.isdigit():
+        if not (text.isascii() and text.isdigit()):  # "²".isdigit() is True, int("²") fails
             raise PrinterConfigError(f"{what} must be a whole number, not {value!r}.")
         value = int(text)
     if isinstance(value, float) and value.is_integer():
@@ -139,6 +141,34 @@ def _usb_id(value: Any, what: str, key: str) -> int:
     return number
 
 
+def _device_dirs() -> list[str]:
+    """Where file and serial printers may live: /dev, plus LOKET_PRINTER_FILE_DIRS (a list of folders)."""
+    dirs = ["/dev"]
+    if has_app_context():
+        extra = current_app.config.get("LOKET_PRINTER_FILE_DIRS") or ()
+        dirs += [extra] if isinstance(extra, (str, os.PathLike)) else list(extra)
+    return [os.path.realpath(os.fspath(d)) for d in dirs]
+
+
+def _device_path(path: str, what: str, example: str) -> str:
+    """A device path, refused unless it (after following symlinks and "..") is under an allowed folder.
+
+    The file printer opens its path for writing and truncates it: pointed at the database or any
+    other file the server can write, it would destroy it.
+    """
+    if "\x00" in path:
+        raise PrinterConfigError(f"{what} {path!r} is not a valid path.")
+    real = os.path.realpath(path)
+    if real.startswith("/dev/shm/"):  # plain files in shared memory, not a printer
+        raise PrinterConfigError(f"{what} must be a device under /dev/ (e.g. {example}), not {path!r}.")
+    for folder in _device_dirs() if os.path.isabs(path) else ():
+        if real.startswith(folder.rstrip(os.sep) + os.sep):
+            return path
+    raise PrinterConfigError(
+        f"{what} must be a device under /dev/ (e.g. {example}), not {path!r}."
+    )
+
+
 def validate_config(config: Mapping[str, Any]) -> dict[str, Any]:
     """Check a printer config dict and return a normalised copy with defaults.
 
@@ -183,13 +213,15 @@ def validate_config(config: Mapping[str, Any]) -> dict[str, Any]:
             value = cfg.get(key)
             cfg[key] = default if value in (None, "") else _usb_id(value, f"USB endpoint {key}", key)
     elif kind == "serial":
-        cfg["devfile"] = _require_str(cfg, "devfile", "Serial device (e.g. /dev/ttyUSB0)")
+        cfg["devfile"] = _device_path(_require_str(cfg, "devfile", "Serial device (e.g. /dev/ttyUSB0)"),
+                                      "Serial device", "/dev/ttyUSB0")
         cfg["baudrate"] = _int(
             cfg.get("baudrate"), 9600, "Baud rate", 300, 4_000_000
         )
         cfg["timeout"] = _timeout(cfg.get("timeout"), 5.0)
     elif kind == "file":
-        cfg["devfile"] = _require_str(cfg, "devfile", "Device file (e.g. /dev/usb/lp0)")
+        cfg["devfile"] = _device_path(_require_str(cfg, "devfile", "Device file (e.g. /dev/usb/lp0)"),
+                                      "Device file", "/dev/usb/lp0")
     elif kind == "cups":
         name = cfg.get("printer_name")
         if name is not None and not isinstance(name, str):

@@ -23,6 +23,17 @@ def fake_printer():
 
 
 @pytest.fixture
+def printer_file_dirs(tmp_path):
+    """An app context whose LOKET_PRINTER_FILE_DIRS lets file printers write under tmp_path."""
+    from flask import Flask
+
+    app = Flask(__name__)
+    app.config["LOKET_PRINTER_FILE_DIRS"] = [str(tmp_path)]
+    with app.app_context():
+        yield tmp_path
+
+
+@pytest.fixture
 def ticket():
     return TicketSlip(
         office_name="Kantor Pelayanan Terpadu Kota Makassar",

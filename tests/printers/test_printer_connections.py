@@ -50,6 +50,8 @@ def closed_port() -> int:
         ({"kind": "usb", "idVendor": "0x123456", "idProduct": "0x0e15"}, "hex string"),
         ({"kind": "serial"}, "Serial device"),
         ({"kind": "serial", "devfile": "/dev/ttyUSB0", "baudrate": "fast"}, "Baud rate"),
+        ({"kind": "serial", "devfile": "/dev/ttyUSB0", "baudrate": "\u00b2"}, "Baud rate must be a whole number"),
+        ({"kind": "network", "host": "10.0.0.5", "port": "\u0669\u0661"}, "Port must be a whole number"),
         ({"kind": "file"}, "Device file"),
         ({"kind": "cups", "printer_name": 5}, "CUPS printer name"),
         ("network", "must be a dictionary"),
@@ -100,7 +102,7 @@ def test_make_in_memory_printers(kind):
     assert printer.profile.profile_data["media"]["width"]["pixels"] == 576
 
 
-def test_make_file_printer_is_lazy(tmp_path):
+def test_make_file_printer_is_lazy(printer_file_dirs, tmp_path):
     target = tmp_path / "lp0"
     printer = make_printer({"kind": "file", "devfile": str(target)})
     assert isinstance(printer, File)
@@ -142,7 +144,7 @@ def test_print_bytes_over_network(fake_printer, ticket):
     assert fake_printer.next_job() == payload
 
 
-def test_print_bytes_to_file(tmp_path, ticket):
+def test_print_bytes_to_file(printer_file_dirs, tmp_path, ticket):
     payload = render_ticket_bytes(ticket, paper="58mm", qr_mode="raster")
     target = tmp_path / "lp0"
     print_bytes({"kind": "file", "devfile": str(target), "paper": "58mm"}, payload)
@@ -163,9 +165,44 @@ def test_print_bytes_closed_port_raises_quickly(ticket):
     assert not isinstance(info.value, PrinterConfigError)
 
 
-def test_print_bytes_missing_device_file(tmp_path):
+def test_print_bytes_missing_device_file(printer_file_dirs, tmp_path):
     with pytest.raises(PrinterUnavailable):
         print_bytes({"kind": "file", "devfile": str(tmp_path / "no" / "such" / "lp0")}, b"\x1b@")
+
+
+@pytest.mark.parametrize("kind", ["file", "serial"])
+@pytest.mark.parametrize("devfile", [
+    "instance/loket.db", "/tmp/lp0", "/etc/passwd", "/dev/../tmp/lp0", "/dev/shm/lp0", "/dev", "lp0",
+])
+def test_file_and_serial_printers_must_be_devices(kind, devfile):
+    with pytest.raises(PrinterConfigError, match="must be a device under /dev/"):
+        validate_config({"kind": kind, "devfile": devfile})
+
+
+def test_device_path_symlinked_out_of_an_allowed_folder_is_refused(tmp_path):
+    # The check follows symlinks: a link that looks like a device but points at a file is refused.
+    from flask import Flask
+
+    devices = tmp_path / "devices"
+    devices.mkdir()
+    target = tmp_path / "loket.db"
+    target.write_bytes(b"keep me")
+    (devices / "lp0").symlink_to(target)
+    app = Flask(__name__)
+    app.config["LOKET_PRINTER_FILE_DIRS"] = [str(devices)]
+    with app.app_context():
+        with pytest.raises(PrinterConfigError, match="must be a device under /dev/"):
+            print_bytes({"kind": "file", "devfile": str(devices / "lp0")}, b"\x1b@")
+        with pytest.raises(PrinterConfigError, match="must be a device under /dev/"):
+            print_bytes({"kind": "file", "devfile": str(target)}, b"\x1b@")
+    assert target.read_bytes() == b"keep me"
+
+
+def test_extra_device_folders_come_from_the_setting(printer_file_dirs):
+    assert validate_config({"kind": "file", "devfile": str(printer_file_dirs / "lp0")})["devfile"]
+    assert validate_config({"kind": "file", "devfile": "/dev/usb/lp0"})["devfile"] == "/dev/usb/lp0"
+    with pytest.raises(PrinterConfigError):
+        validate_config({"kind": "file", "devfile": str(printer_file_dirs.parent / "elsewhere")})
 
 
 def test_print_bytes_bad_config_is_not_unavailable():
