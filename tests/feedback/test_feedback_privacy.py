@@ -74,13 +74,16 @@ def test_purge_command_default_and_days_option(app):
     assert bad.returncode != 0 and contacts(app)  # refused, nothing happened
 
 
-def test_purged_contact_is_marked_for_officers(app, officer):
+def test_purged_contact_is_marked_for_supervisors(app, make_user):
     seed(app)
     with app.app_context():
         assert complaints.purge_contacts(days=30) == 2
         item = db.session.scalar(select(Complaint).where(Complaint.message == "umur 40 hari"))
         item_id = item.id
-    page = officer.get(f"/admin/pengaduan/{item_id}").get_data(as_text=True)
+    make_user("supervisor1", role="supervisor", counters=())
+    supervisor = app.test_client()
+    assert supervisor.post("/login", data={"username": "supervisor1", "password": "rahasia-123"}).status_code == 302
+    page = supervisor.get(f"/admin/pengaduan/{item_id}").get_data(as_text=True)
     assert "dihapus sesuai masa simpan" in page and "sedang@contoh.id" not in page
 
 
