@@ -2,7 +2,7 @@
 
 Thin over `loket.kiosk.core` and `loket.queue.core`; input is validated by marshmallow schemas and
 every error is JSON `{"message": ...}` with a 4xx status. The API is exempt from CSRF (no cookies
-are needed) but issuing shares the kiosk's rate limits.
+are needed) but issuing shares the kiosk's rate limits; naming a kiosk needs its key (X-Kiosk-Key).
 """
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from loket.api.schemas import TicketRequestSchema, ValidationError
 from loket.api.spec import build_spec, documented, error, json_body
 from loket.extensions import csrf
 from loket.kiosk import core as kiosk_core
+from loket.kiosk.keys import HEADER as KEY_HEADER
+from loket.kiosk.keys import api_key_valid
 from loket.kiosk.limits import issue_limits
 from loket.kiosk.links import public_base_url, ticket_url
 from loket.queue import core
@@ -99,12 +101,17 @@ def services():
 @documented(post={
     "summary": "Issue a ticket",
     "description": "Issues the next number of a service. With `kiosk`, the kiosk's printer prints the slip in "
-                   "the background; printing never delays or fails issuing.",
+                   "the background; printing never delays or fails issuing. Naming a `kiosk` needs that "
+                   "kiosk's API key in the `X-Kiosk-Key` header (shown to admins on the kiosk's printer "
+                   "page, or by `loket kiosk key KIOSK`); only then does the request count against the "
+                   "kiosk's rate limit instead of the client address's.",
+    "security": [{}, {"kioskKey": []}],
     "tags": ["tickets"],
     "requestBody": {"required": True, **json_body("TicketRequest")},
     "responses": {
         "201": {"description": "Issued.", **json_body("TicketCreated")},
         "400": error("Malformed JSON or invalid fields (see `errors`)."),
+        "403": error("`kiosk` given without that kiosk's valid `X-Kiosk-Key` header."),
         "404": error("Unknown service or kiosk."),
         "409": error("The service or the office is closed."),
         "413": error("Request body too large."),
@@ -124,6 +131,10 @@ def issue_ticket():
         if isinstance(errors, dict) and "_schema" in errors:
             return _problem(" ".join(errors["_schema"]), 400)
         return _problem(_("Data tidak valid: %(details)s", details=_flatten(errors)), 400, errors)
+    if data["kiosk"] is not None and not api_key_valid(data["kiosk"], request.headers.get(KEY_HEADER)):
+        # Naming a kiosk prints on its printer and spends its rate limit: only the kiosk itself may.
+        return _problem(_("Tiket untuk kios hanya dapat diambil dengan kunci API kios tersebut "
+                          "(header X-Kiosk-Key). Tanpa kunci, kirim permintaan tanpa kolom \"kiosk\"."), 403)
     reason = data["priority_reason"]
     try:
         if data["kiosk"] is not None:

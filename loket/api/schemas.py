@@ -77,7 +77,8 @@ class TicketRequestSchema(Schema):
                   "enum": list(PRIORITY_REASONS)},
     )
     kiosk = _text(40, load_default=None, allow_none=True,
-                  metadata={"description": "Kiosk id; its printer prints the slip.", "example": "1"})
+                  metadata={"description": "Kiosk id; its printer prints the slip. Needs that kiosk's API key "
+                                           "in the `X-Kiosk-Key` header (403 without it).", "example": "1"})
     print_ = StrictBoolean(data_key="print", attribute="print", load_default=True,
                            error_messages={"null": NOT_NULL},
                            metadata={"description": "Print a slip on the kiosk's printer (when `kiosk` is given)."})

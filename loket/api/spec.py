@@ -37,12 +37,17 @@ def build_spec(app, base_url: str = "") -> dict:
         plugins=[MarshmallowPlugin()],
         info={"description": "Services, ticket issuing and ticket status for kiosks and integrations. "
                              "Errors are JSON objects with a `message`. Ticket issuing is rate limited "
-                             "per kiosk and per client address (HTTP 429)."},
+                             "per kiosk and per client address (HTTP 429); a request counts against a kiosk only when "
+                             "it carries that kiosk's `X-Kiosk-Key`."},
         servers=[{"url": base_url or "/"}],
     )
     for name in ("ErrorSchema", "ServiceSchema", "ServiceListSchema", "TicketRequestSchema",
                  "TicketCreatedSchema", "TicketStatusSchema"):
         spec.components.schema(name.removesuffix("Schema"), schema=getattr(schemas, name))
+    spec.components.security_scheme("kioskKey", {
+        "type": "apiKey", "in": "header", "name": "X-Kiosk-Key",
+        "description": "A kiosk's API key; needed to issue a ticket as that kiosk (`kiosk` in the body).",
+    })
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if not rule.endpoint.startswith("api."):
             continue

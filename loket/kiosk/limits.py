@@ -11,6 +11,7 @@ from flask_limiter.util import get_remote_address
 from limits import parse_many
 
 from loket.extensions import limiter
+from loket.kiosk.keys import HEADER, api_key_valid
 
 DISABLED = {"", "0", "off", "none"}
 DEFAULT_LIMIT = "20/minute"
@@ -36,10 +37,17 @@ def issue_limit() -> str:
 
 
 def kiosk_key() -> str:
+    """The kiosk whose shared limit this request counts against.
+
+    The kiosk's own form names it in the address; an API client only with that kiosk's key
+    (X-Kiosk-Key). Anyone else counts against their address alone, so they cannot use up a kiosk's limit.
+    """
     kiosk = (request.view_args or {}).get("kiosk_id")
     if kiosk is None:
         body = request.get_json(silent=True)
-        kiosk = body.get("kiosk") if isinstance(body, dict) else None
+        named = body.get("kiosk") if isinstance(body, dict) else None
+        if isinstance(named, str) and api_key_valid(named, request.headers.get(HEADER)):
+            kiosk = named
     return f"kiosk:{str(kiosk)[:40]}" if kiosk is not None else f"kiosk:none:{get_remote_address()}"
 
 

@@ -11,6 +11,8 @@ from flask_wtf.csrf import CSRFError
 
 from loket.kiosk import bp, ticket_bp
 from loket.kiosk import core as kiosk_core
+from loket.kiosk.keys import HEADER as KEY_HEADER
+from loket.kiosk.keys import api_key
 from loket.kiosk.limits import issue_limits
 from loket.kiosk.links import qr_svg, ticket_url
 from loket.printers import (
@@ -149,6 +151,7 @@ def _printer_page(kiosk, *, message=None, error=None, status=200, form=None):
         description=describe(kiosk.printer) if kiosk.printer else _("Belum ada printer."),
         printer=jobs.printer_status(kiosk), recent=jobs.recent_jobs(kiosk, 15), kinds=KINDS,
         papers=tuple(PAPER_PROFILES), qr_modes=QR_MODES, message=message, error=error,
+        api_key=api_key(kiosk.id), api_key_header=KEY_HEADER,
     ), status
 
 

@@ -14,6 +14,14 @@ def app_config():
     return {"LOKET_PUBLIC_BASE_URL": "https://antrean.example.go.id/"}
 
 
+def kiosk_headers(app, kiosk_id="1") -> dict:
+    """The header that lets an API client issue as a kiosk (its key, as its printer page shows)."""
+    from loket.kiosk.keys import api_key
+
+    with app.app_context():
+        return {"X-Kiosk-Key": api_key(kiosk_id)}
+
+
 def ticket_count(app) -> int:
     from loket.queue.models import Ticket
 
@@ -41,9 +49,11 @@ def test_services_show_a_closed_service_as_closed(ctx, client):
 
 
 def test_issue_returns_201_with_number_token_url_and_wait(app, client):
-    first = client.post("/api/v1/tickets", json={"service": "A", "priority": False, "kiosk": "1"})
+    headers = kiosk_headers(app)
+    first = client.post("/api/v1/tickets", json={"service": "A", "priority": False, "kiosk": "1"}, headers=headers)
     assert first.status_code == 201
-    second = client.post("/api/v1/tickets", json={"service": "a", "priority": False, "kiosk": "1"})
+    second = client.post("/api/v1/tickets", json={"service": "a", "priority": False, "kiosk": "1"},
+                         headers=headers)
     body = second.get_json()
     assert body["number"] == "A-002"
     assert len(body["token"]) >= 22
@@ -95,7 +105,7 @@ def test_unknown_ticket_token_is_json_404(client):
 
 @pytest.mark.parametrize("body, status, message", [
     ({"service": "ZZ"}, 404, "Layanan 'ZZ' tidak dikenal."),
-    ({"service": "A", "kiosk": "99"}, 404, "Kios '99' tidak ditemukan."),
+    ({"service": "A", "kiosk": "99"}, 403, "kunci API kios"),
     ({}, 400, "service: Wajib diisi."),
     ({"service": ""}, 400, "service: Tidak boleh kosong."),
     ({"service": None}, 400, "service: Tidak boleh kosong (null)."),
@@ -169,7 +179,13 @@ def test_openapi_document_is_generated_from_the_views(client):
     assert spec["openapi"].startswith("3.")
     assert {"/api/v1/services", "/api/v1/tickets", "/api/v1/tickets/{token}"} <= set(spec["paths"])
     post = spec["paths"]["/api/v1/tickets"]["post"]
-    assert {"201", "400", "404", "409", "415", "429"} <= set(post["responses"])
+    assert {"201", "400", "403", "404", "409", "415", "429"} <= set(post["responses"])
+    # naming a kiosk needs its key: documented as an optional apiKey security scheme
+    assert spec["components"]["securitySchemes"]["kioskKey"] == {
+        "type": "apiKey", "in": "header", "name": "X-Kiosk-Key",
+        "description": spec["components"]["securitySchemes"]["kioskKey"]["description"]}
+    assert post["security"] == [{}, {"kioskKey": []}]
+    assert "X-Kiosk-Key" in spec["components"]["schemas"]["TicketRequest"]["properties"]["kiosk"]["description"]
     request_schema = spec["components"]["schemas"]["TicketRequest"]
     assert request_schema["required"] == ["service"]
     assert request_schema["properties"]["service"]["type"] == "string"
@@ -218,6 +234,7 @@ def test_issuing_is_limited_per_kiosk_across_addresses(app, client):
     statuses = []
     for n in range(4):
         statuses.append(client.post("/api/v1/tickets", json={"service": "A", "kiosk": "1", "print": False},
+                                    headers=kiosk_headers(app),
                                     environ_base={"REMOTE_ADDR": f"10.0.0.{n + 1}"}).status_code)
     assert statuses == [201, 201, 201, 429]
     # another address without that kiosk is still served
