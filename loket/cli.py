@@ -10,9 +10,15 @@ import click
 
 
 def _app():
+    """The app from the environment; a bad setting stops the command with a message naming it."""
     from loket import create_app
+    from loket.config import ConfigError
 
-    return create_app()
+    try:
+        return create_app()
+    except ConfigError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
 
 
 @click.group(help="Loket: walk-in service queue (kiosk, display, counter, SKM) for a public-service office.")
@@ -39,11 +45,16 @@ def serve(host: str, port: int, debug: bool):
         try:  # a typo in the office hours must stop the start, not fail every kiosk page later
             hours.hours_config()
             hours.holidays_between(date.min, date.max)
+            hours.holiday_country()
         except hours.HoursError as exc:
             click.echo(f"Error: {exc}", err=True)
             sys.exit(2)
         done = ensure_ready()
-        seeded = hours.seed_calendar()
+        try:
+            seeded = hours.seed_calendar()
+        except hours.HoursError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(2)
         db.session.remove()
     for year, added in seeded.items():
         click.echo(f"Holiday calendar {year}: {added} day(s) copied from the national calendar "

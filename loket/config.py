@@ -9,6 +9,25 @@ import secrets
 from pathlib import Path
 
 
+class ConfigError(ValueError):
+    """A setting that cannot be used; the message names the setting and says what it expects."""
+
+
+def env_int(name: str, default: int, *, minimum: int = 0, unit: str = "") -> int:
+    """A whole-number setting from the environment (empty = `default`), at least `minimum`."""
+    raw = (os.environ.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = None
+    if value is None or value < minimum:
+        what = f"a whole number{' of ' + unit if unit else ''} of at least {minimum}"
+        raise ConfigError(f"{name} must be {what} (default {default}), got {raw!r}")
+    return value
+
+
 def _bool(value: str | None, default: bool = False) -> bool:
     if value is None:
         return default
@@ -52,6 +71,7 @@ def from_environment(folder: Path) -> dict:
         "LOKET_HOLIDAYS": env("LOKET_HOLIDAYS", ""),
         "LOKET_HOLIDAY_COUNTRY": env("LOKET_HOLIDAY_COUNTRY", "ID"),
         "LOKET_LOGIN_RATE_LIMIT": env("LOKET_LOGIN_RATE_LIMIT", "10/minute"),
+        "LOKET_RATING_TIMEOUT": env_int("LOKET_RATING_TIMEOUT", 60, minimum=1, unit="seconds"),
         "SESSION_COOKIE_SECURE": _bool(env("LOKET_SECURE_COOKIES")),
     }
 

@@ -139,3 +139,73 @@ def test_catalogue_load_command(runner, tmp_path):
     result = runner.invoke(args=["loket", "catalogue", "load", str(loader.BUNDLED)], env=env)
     assert result.exit_code == 0, result.output
     assert "6 created" in result.output
+
+
+def _serve(tmp_path, **settings) -> subprocess.CompletedProcess:
+    """Start `loket serve` on a fresh instance with bad `settings`: it must stop by itself."""
+    from support import free_port
+
+    env = {**os.environ, "LOKET_INSTANCE": str(tmp_path / "serve"), "LOKET_OFFICE_HOURS": "24/7", **settings}
+    env.pop("LOKET_DATABASE_URL", None)
+    return subprocess.run([sys.executable, "-m", "loket.cli", "serve", "--port", str(free_port())], env=env,
+                          capture_output=True, text=True, timeout=120, cwd=ROOT)
+
+
+def _config(tmp_path) -> dict:
+    return {"INSTANCE_PATH": str(tmp_path), "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/c.db"}
+
+
+def test_rating_timeout_is_read_from_the_environment(tmp_path, monkeypatch):
+    from loket import create_app
+    from loket.config import ConfigError
+
+    monkeypatch.delenv("LOKET_RATING_TIMEOUT", raising=False)
+    assert create_app(_config(tmp_path)).config["LOKET_RATING_TIMEOUT"] == 60
+    monkeypatch.setenv("LOKET_RATING_TIMEOUT", " 45 ")
+    assert create_app(_config(tmp_path)).config["LOKET_RATING_TIMEOUT"] == 45
+    for bad in ("soon", "1.5", "0", "-3"):
+        monkeypatch.setenv("LOKET_RATING_TIMEOUT", bad)
+        with pytest.raises(ConfigError) as info:
+            create_app(_config(tmp_path))
+        assert "LOKET_RATING_TIMEOUT" in str(info.value) and repr(bad) in str(info.value)
+
+
+@pytest.mark.parametrize("name,default", [("LOKET_COMPLAINT_RESPONSE_DAYS", 5), ("LOKET_CONTACT_RETENTION_DAYS", 90)])
+def test_bad_feedback_day_settings_name_the_setting(tmp_path, monkeypatch, name, default):
+    from loket import create_app
+    from loket.config import ConfigError
+
+    monkeypatch.setenv(name, "lima")
+    with pytest.raises(ConfigError) as info:
+        create_app(_config(tmp_path))
+    assert name in str(info.value) and "'lima'" in str(info.value) and "whole number" in str(info.value)
+    monkeypatch.setenv(name, "7")
+    assert create_app(_config(tmp_path)).config[name] == 7
+    monkeypatch.setenv(name, "")
+    assert create_app(_config(tmp_path)).config[name] == default
+
+
+@pytest.mark.parametrize("settings,named", [
+    ({"LOKET_COMPLAINT_RESPONSE_DAYS": "five"}, "LOKET_COMPLAINT_RESPONSE_DAYS"),
+    ({"LOKET_CONTACT_RETENTION_DAYS": "3 bulan"}, "LOKET_CONTACT_RETENTION_DAYS"),
+    ({"LOKET_RATING_TIMEOUT": "1m"}, "LOKET_RATING_TIMEOUT"),
+    ({"LOKET_HOLIDAY_COUNTRY": "XX"}, "LOKET_HOLIDAY_COUNTRY"),
+])
+def test_serve_stops_with_a_readable_message_on_a_bad_setting(tmp_path, settings, named):
+    result = _serve(tmp_path, **settings)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.startswith("Error: ") and named in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unknown_holiday_country_is_an_error_naming_the_setting(ctx):
+    from loket.queue import hours
+
+    ctx.config["LOKET_HOLIDAY_COUNTRY"] = "id"
+    assert hours.holiday_country() == "id"
+    ctx.config["LOKET_HOLIDAY_COUNTRY"] = ""
+    assert hours.holiday_country() == ""
+    ctx.config["LOKET_HOLIDAY_COUNTRY"] = "Indonesia"
+    with pytest.raises(hours.HoursError) as info:
+        hours.seed_calendar()
+    assert "LOKET_HOLIDAY_COUNTRY" in str(info.value) and "'Indonesia'" in str(info.value)

@@ -137,10 +137,22 @@ def has_calendar_for(year: int) -> bool:
         Holiday.day >= date(year, 1, 1), Holiday.day <= date(year, 12, 31))))
 
 
+def holiday_country() -> str:
+    """LOKET_HOLIDAY_COUNTRY ("" = no national calendar); HoursError naming it when the `holidays`
+    package has no calendar for it."""
+    import holidays as holidays_package
+
+    country = (current_app.config.get("LOKET_HOLIDAY_COUNTRY") or "").strip()
+    if country and country.upper() not in holidays_package.list_supported_countries():
+        raise HoursError(f"LOKET_HOLIDAY_COUNTRY: no holiday calendar for {country!r}; use a country code "
+                         "such as 'ID', or leave it empty to keep the calendar by hand")
+    return country
+
+
 def seed_calendar(today: date | None = None) -> dict[int, int]:
     """First start of a year: copy this and next year's calendar (LOKET_HOLIDAY_COUNTRY, "" = off)
     for years the office has no entry for yet, so a deleted day never comes back by itself."""
-    country = (current_app.config.get("LOKET_HOLIDAY_COUNTRY") or "").strip()
+    country = holiday_country()
     if not country:
         return {}
     today = today or to_local(utcnow()).date()
