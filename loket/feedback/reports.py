@@ -37,14 +37,23 @@ class Period:
     def last_day(self) -> date:
         return self.end - timedelta(days=1)
 
-    def previous(self) -> "Period":
-        return parse_period(_shift(self, -1))
+    def previous(self) -> "Period | None":
+        """The period before this one, or None before the first reportable year."""
+        return _shifted(self, -1)
 
-    def next(self) -> "Period":
-        return parse_period(_shift(self, 1))
+    def next(self) -> "Period | None":
+        """The period after this one, or None past the last reportable year."""
+        return _shifted(self, 1)
 
     def utc_bounds(self) -> tuple[datetime, datetime]:
         return day_bounds_utc(self.start)[0], day_bounds_utc(self.end)[0]
+
+
+def _shifted(period: Period, step: int) -> Period | None:
+    try:
+        return parse_period(_shift(period, step))
+    except InvalidInput:
+        return None
 
 
 def _shift(period: Period, step: int) -> str:

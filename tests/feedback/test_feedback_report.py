@@ -171,6 +171,22 @@ def test_report_needs_a_supervisor_and_a_valid_period(app):
     assert bad.status_code == 400 and "Periode tidak dikenal" in bad.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("key, shown, hidden", [
+    ("2100", "periode=2099", 'rel="next"'),
+    ("2100-S2", "periode=2100-S1", 'rel="next"'),
+    ("2100-12", "periode=2100-11", 'rel="next"'),
+    ("2000-01", "periode=2000-02", 'rel="prev"'),
+    ("2000-S1", "periode=2000-S2", 'rel="prev"'),
+    ("2000", "periode=2001", 'rel="prev"'),
+])
+def test_report_at_the_edge_of_the_range_hides_the_link_beyond_it(app, key, shown, hidden):
+    boss = login(app, "kepala", "supervisor")
+    page = boss.get(f"/admin/laporan?periode={key}")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert f'<span id="period">{key}</span>' in html and shown in html and hidden not in html
+
+
 @pytest.mark.parametrize("text, kind, start, end", [
     ("2026-11", "month", date(2026, 11, 1), date(2026, 12, 1)),
     ("2026-12", "month", date(2026, 12, 1), date(2027, 1, 1)),
@@ -188,6 +204,12 @@ def test_period_navigation_and_bad_periods():
     assert reports.parse_period("2026-S1").previous().key == "2025-S2"
     assert reports.parse_period("2026").next().key == "2027"
     assert reports.parse_period("", today=date(2026, 3, 9)).key == "2026-03"
+    # the ends of the reportable range have no period beyond them
+    assert reports.parse_period("2100").next() is None and reports.parse_period("2100").previous().key == "2099"
+    assert reports.parse_period("2100-S2").next() is None
+    assert reports.parse_period("2100-12").next() is None
+    assert reports.parse_period("2000-01").previous() is None and reports.parse_period("2000-01").next().key == "2000-02"
+    assert reports.parse_period("2000-S1").previous() is None and reports.parse_period("2000").previous() is None
     for bad in ("2026-00", "26-11", "1999", "2026-S3", "<script>"):
         with pytest.raises(InvalidInput):
             reports.parse_period(bad)
