@@ -209,3 +209,68 @@ def test_unknown_holiday_country_is_an_error_naming_the_setting(ctx):
     with pytest.raises(hours.HoursError) as info:
         hours.seed_calendar()
     assert "LOKET_HOLIDAY_COUNTRY" in str(info.value) and "'Indonesia'" in str(info.value)
+
+
+# Modules whose person-facing error messages must be marked N_() and have an English translation.
+MARKED_MODULES = ("loket/counter/rating.py", "loket/display/settings.py", "loket/admin/routes.py",
+                  "loket/feedback/complaints.py", "loket/feedback/survey.py", "loket/feedback/reports.py",
+                  "loket/queue/core.py")
+QUEUE_ERRORS = {"QueueError", "InvalidInput", "NotFound", "TransitionNotAllowed", "ServiceClosed",
+                "CounterNotAllowed", "RatingClosed"}
+
+
+def _english_catalogue() -> dict:
+    from babel.messages.pofile import read_po
+
+    merged = {}
+    for po in sorted((ROOT / "loket").glob("**/translations/en/LC_MESSAGES/messages.po")):
+        with po.open("rb") as fh:
+            merged.update({m.id: m.string for m in read_po(fh) if m.id and m.string and not m.fuzzy})
+    return merged
+
+
+def _messages(path: Path):
+    """(line, message or None when it is a bare string) for every QueueError raised and every
+    `errors[...] = ...` string in `path`."""
+    import ast
+
+    def marked(node):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return None
+        if (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "N_" and node.args
+                and isinstance(node.args[0], ast.Constant)):
+            return node.args[0].value
+        return ...  # computed (e.g. already translated): not a literal to check
+
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if (isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call)
+                and getattr(node.exc.func, "id", None) in QUEUE_ERRORS and node.exc.args):
+            found = marked(node.exc.args[0])
+        elif (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Subscript)
+              and getattr(node.targets[0].value, "id", getattr(node.targets[0].value, "attr", None)) == "errors"):
+            found = marked(node.value)
+        else:
+            continue
+        if found is not ...:
+            yield node.lineno, found
+
+
+def test_error_messages_are_marked_and_translated_to_english():
+    english = _english_catalogue()
+    bare, untranslated = [], []
+    for name in MARKED_MODULES:
+        for line, message in _messages(ROOT / name):
+            if message is None:
+                bare.append(f"{name}:{line}")
+            elif message not in english:
+                untranslated.append(f"{name}:{line} {message!r}")
+    assert not bare, f"error messages not marked with N_(): {bare}"
+    assert not untranslated, f"no English translation: {untranslated}"
+
+
+def test_officer_sees_complaint_form_errors_in_english(app, officer):
+    response = officer.post("/admin/pengaduan/baru?lang=en", data={"channel": "kiosk", "category": "pengaduan",
+                                                                    "message": "Antrean lama."})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "Unknown channel." in html and "Saluran tidak dikenal." not in html

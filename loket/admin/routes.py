@@ -19,6 +19,7 @@ from loket.feedback import reports
 from loket.feedback.ikm import ELEMENTS
 from loket.feedback.models import CATEGORIES, COMPLAINT_STATUSES, STAFF_CHANNELS
 from loket.queue import core
+from loket.queue.core import N_
 from loket.queue.errors import QueueError
 from loket.timeutil import local_day
 from loket.web import page, queue_error_message, role_required
@@ -82,7 +83,7 @@ def complaint_record():
                                        service_code=values["service"], name=values["name"],
                                        contact=values["contact"], channel=values["channel"])
     if values["channel"] not in STAFF_CHANNELS:
-        errors["channel"] = "Saluran tidak dikenal."
+        errors["channel"] = N_("Saluran tidak dikenal.")  # translated where it is shown
     received_on = None
     try:
         received_on = complaint_domain.parse_received_on(values["received_on"])

@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from loket.counter.models import QuickRating, RatingRequest
 from loket.events import DomainEvent, commit_and_publish, counter_room
 from loket.extensions import db
+from loket.queue.core import N_
 from loket.queue.errors import InvalidInput, QueueError
 from loket.queue.models import DONE, Counter, Ticket
 from loket.timeutil import utcnow
@@ -38,7 +39,7 @@ def timeout_seconds() -> int:
 def request_rating(ticket: Ticket, counter: Counter, *, now: datetime | None = None) -> RatingRequest:
     """Open a one-time rating for a closed case; the counter's rating screen lights up."""
     if ticket.state != DONE:
-        raise InvalidInput("Hanya layanan yang sudah selesai yang bisa dinilai.")
+        raise InvalidInput(N_("Hanya layanan yang sudah selesai yang bisa dinilai."))
     now = now or utcnow()
     seconds = timeout_seconds()
     # A newer case replaces an unanswered older request at the same counter.
@@ -82,11 +83,11 @@ def submit_rating(request_id: str, score, *, counter: Counter | None = None,
     except (TypeError, ValueError):
         score = 0
     if score not in SCORES:
-        raise InvalidInput("Nilai harus antara 1 dan 4.")
+        raise InvalidInput(N_("Nilai harus antara 1 dan 4."))
     now = now or utcnow()
     request = db.session.get(RatingRequest, (request_id or "")[:43]) if request_id else None
     if request is None or (counter is not None and request.counter_id != counter.id):
-        raise RatingClosed("Permintaan penilaian tidak ditemukan atau sudah berakhir.")
+        raise RatingClosed(N_("Permintaan penilaian tidak ditemukan atau sudah berakhir."))
     # Claim the request with a conditional UPDATE: two taps at once store one rating.
     claimed = db.session.execute(
         update(RatingRequest)
@@ -96,7 +97,7 @@ def submit_rating(request_id: str, score, *, counter: Counter | None = None,
     ).rowcount
     if claimed != 1:
         db.session.rollback()
-        raise RatingClosed("Permintaan penilaian tidak ditemukan atau sudah berakhir.")
+        raise RatingClosed(N_("Permintaan penilaian tidak ditemukan atau sudah berakhir."))
     rating = QuickRating(request_id=request.id, ticket_id=request.ticket_id, officer_id=request.officer_id,
                          service_id=request.service_id, counter_id=request.counter_id, score=score, created_at=now)
     db.session.add(rating)

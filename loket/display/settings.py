@@ -9,6 +9,7 @@ from sqlalchemy import select
 from loket.display.models import Display
 from loket.events import DomainEvent, commit_and_publish
 from loket.extensions import db
+from loket.queue.core import N_
 from loket.queue.errors import InvalidInput, NotFound
 from loket.queue.models import Counter, Service
 
@@ -22,7 +23,7 @@ def display_room(display_id: str) -> str:
 def get_display(display_id: str) -> Display:
     display = db.session.get(Display, (display_id or "")[:40])
     if display is None or not display.active:
-        raise NotFound("Layar %(id)s tidak ditemukan.", id=(display_id or "")[:40])
+        raise NotFound(N_("Layar %(id)s tidak ditemukan."), id=(display_id or "")[:40])
     return display
 
 
@@ -32,17 +33,17 @@ def update_display(display: Display, *, name: str, service_codes: list[str], cou
     name = (name or "").strip()
     running_text = (running_text or "").strip()
     if len(name) > 120:
-        raise InvalidInput("Nama layar terlalu panjang (maksimal 120 karakter).")
+        raise InvalidInput(N_("Nama layar terlalu panjang (maksimal 120 karakter)."))
     if len(running_text) > MAX_RUNNING_TEXT:
-        raise InvalidInput("Teks berjalan terlalu panjang (maksimal %(max)s karakter).", max=MAX_RUNNING_TEXT)
+        raise InvalidInput(N_("Teks berjalan terlalu panjang (maksimal %(max)s karakter)."), max=MAX_RUNNING_TEXT)
     known_codes = set(db.session.scalars(select(Service.code).where(Service.active.is_(True))))
     known_numbers = set(db.session.scalars(select(Counter.number).where(Counter.active.is_(True))))
     codes = list(dict.fromkeys(c.strip().upper() for c in service_codes))
     if any(c not in known_codes for c in codes):
-        raise InvalidInput("Layanan yang dipilih tidak dikenal.")
+        raise InvalidInput(N_("Layanan yang dipilih tidak dikenal."))
     numbers = list(dict.fromkeys(counter_numbers))
     if any(n not in known_numbers for n in numbers):
-        raise InvalidInput("Loket yang dipilih tidak dikenal.")
+        raise InvalidInput(N_("Loket yang dipilih tidak dikenal."))
     display.name = name or display.name
     display.service_codes = codes
     display.counter_numbers = numbers
