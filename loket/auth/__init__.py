@@ -21,7 +21,7 @@ def init_app(app):
     def load_user(session_id: str):
         """A session counts only while its account is active and its password unchanged."""
         user_id, _, token = (session_id or "").partition(":")
-        if not user_id.isdigit() or not token:
+        if not (user_id.isascii() and user_id.isdigit()) or len(user_id) > 10 or not token:
             return None
         user = db.session.get(User, int(user_id))
         if user is None or not user.active or not hmac.compare_digest(token, user.session_token()):

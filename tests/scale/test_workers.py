@@ -160,15 +160,23 @@ def test_issue_rate_limit_is_shared_by_all_workers(tmp_path):
     """With Redis as the limiter's storage a kiosk cannot dodge its limit by landing on another worker."""
     redis_url = require_service("LOKET_TEST_REDIS_URL", "Redis")
     env = {**os.environ, "LOKET_INSTANCE": str(tmp_path / "instance"), "LOKET_DATABASE_URL": fresh_postgres_url(),
-           "LOKET_REDIS_URL": redis_url, "LOKET_OFFICE_HOURS": "24/7", "LOKET_ISSUE_RATE_LIMIT": "3/minute"}
+           "LOKET_REDIS_URL": redis_url, "LOKET_OFFICE_HOURS": "24/7", "LOKET_ISSUE_RATE_LIMIT": "3/minute",
+           "LOKET_SECRET_KEY": "scale-test-secret"}
     import redis
+
+    from loket import create_app
+    from loket.kiosk.keys import api_key
+
+    with create_app({"INSTANCE_PATH": str(tmp_path / "keys"), "SECRET_KEY": "scale-test-secret"}).app_context():
+        key = api_key("1")  # issuing as kiosk 1 needs its key
 
     redis.Redis.from_url(redis_url).flushdb()  # limits of earlier runs
     ports = [free_port(), free_port()]
     procs = [start_worker(ports[0], env), start_worker(ports[1], env)]
     try:
         codes = [requests.post(f"http://127.0.0.1:{ports[i % 2]}/api/v1/tickets",
-                               json={"service": "A", "kiosk": "1"}, timeout=10).status_code for i in range(4)]
+                               json={"service": "A", "kiosk": "1"}, headers={"X-Kiosk-Key": key},
+                               timeout=10).status_code for i in range(4)]
         assert codes == [201, 201, 201, 429]
     finally:
         for proc in procs:
