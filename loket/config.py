@@ -73,6 +73,8 @@ def from_environment(folder: Path) -> dict:
         "LOKET_LOGIN_RATE_LIMIT": env("LOKET_LOGIN_RATE_LIMIT", "10/minute"),
         "LOKET_RATING_TIMEOUT": env_int("LOKET_RATING_TIMEOUT", 60, minimum=1, unit="seconds"),
         "SESSION_COOKIE_SECURE": _bool(env("LOKET_SECURE_COOKIES")),
+        # Folders besides /dev where `file`/`serial` printers may point (os.pathsep-separated).
+        "LOKET_PRINTER_FILE_DIRS": [d for d in env("LOKET_PRINTER_FILE_DIRS", "").split(os.pathsep) if d],
     }
 
 

@@ -45,6 +45,21 @@ def test_environment_configures_database_and_timezone(tmp_path, monkeypatch):
     assert create_app().config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'inst' / 'loket.db'}"
 
 
+def test_printer_device_folders_come_from_the_environment(tmp_path, monkeypatch):
+    from loket import create_app
+    from loket.printers.connections import PrinterConfigError, validate_config
+
+    monkeypatch.setenv("LOKET_INSTANCE", str(tmp_path / "inst"))
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    with create_app().app_context():
+        with pytest.raises(PrinterConfigError):
+            validate_config({"kind": "file", "devfile": str(spool / "lp0")})
+    monkeypatch.setenv("LOKET_PRINTER_FILE_DIRS", f"/nonexistent{os.pathsep}{spool}")
+    with create_app().app_context():
+        assert validate_config({"kind": "file", "devfile": str(spool / "lp0")})["devfile"] == str(spool / "lp0")
+
+
 def test_committed_translations_are_compiled():
     from babel.messages.mofile import read_mo
     from babel.messages.pofile import read_po
@@ -214,7 +229,7 @@ def test_unknown_holiday_country_is_an_error_naming_the_setting(ctx):
 # Modules whose person-facing error messages must be marked N_() and have an English translation.
 MARKED_MODULES = ("loket/counter/rating.py", "loket/display/settings.py", "loket/admin/routes.py",
                   "loket/feedback/complaints.py", "loket/feedback/survey.py", "loket/feedback/reports.py",
-                  "loket/queue/core.py")
+                  "loket/queue/core.py", "loket/feedback/routes.py")
 QUEUE_ERRORS = {"QueueError", "InvalidInput", "NotFound", "TransitionNotAllowed", "ServiceClosed",
                 "CounterNotAllowed", "RatingClosed"}
 

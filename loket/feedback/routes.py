@@ -15,6 +15,7 @@ from sqlalchemy import select
 from loket.extensions import db, limiter
 from loket.feedback import bp
 from loket.feedback import complaints as complaint_domain
+from loket.queue.core import N_
 from loket.feedback import once
 from loket.feedback import survey as survey_domain
 from loket.feedback.ikm import ELEMENTS
@@ -149,7 +150,7 @@ def survey_kiosk():
         service = db.session.scalar(select(Service).where(Service.code == form.service_code,
                                                           Service.active.is_(True)))
         if service is None:
-            form.errors["service"] = "Layanan tidak dikenal."
+            form.errors["service"] = N_("Layanan tidak dikenal.")
     if not form.valid:
         return _survey_page(form, status=400, kiosk=kiosk, error=_form_error(form))
     try:

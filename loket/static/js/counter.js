@@ -17,12 +17,27 @@
 
     function busy() { return !!document.querySelector("#workspace .htmx-request, #workspace.htmx-request"); }
 
-    function refresh(what) {
+    function isStale(data) {
+      var ws = document.getElementById("workspace");
+      if (!ws || !data) { return false; }
+      var shown = ws.dataset.number;
+      var mine = data.counter === myCounter;
+      return (shown && data.number === shown && (data.state !== ws.dataset.state || String(data.call_count) !== ws.dataset.callCount)) ||
+        (mine && data.number && data.number !== shown && (data.state === "called" || data.state === "serving")) ||
+        (mine && typeof data.paused === "boolean" && String(data.paused ? 1 : 0) !== ws.dataset.paused);
+    }
+
+    function refresh(what, data) {
       // Several events in a burst (e.g. close + rating) become one request.
       if (timers[what]) { clearTimeout(timers[what]); }
       timers[what] = setTimeout(function () {
         timers[what] = null;
-        if (what === "workspace" && busy()) { return; }  // the action's own answer brings the new state
+        if (what === "workspace") {
+          if (busy()) { return; }  // the action's own answer brings the new state
+          // The action's answer may have arrived meanwhile: re-render only if still out of date, so an
+          // officer typing a note is not interrupted by a swap that changes nothing.
+          if (data && !isStale(data)) { what = "side"; }
+        }
         Loket.deskRefreshes[what] += 1;
         var url = what === "workspace" ? root.dataset.workspaceUrl : root.dataset.sideUrl;
         htmx.ajax("GET", url, { target: "#" + what, swap: "outerHTML" });
@@ -30,15 +45,8 @@
     }
 
     function onEvent(data) {
-      var ws = document.getElementById("workspace");
-      if (!ws || !data) { refresh("side"); return; }
-      var shown = ws.dataset.number;
-      var mine = data.counter === myCounter;
-      var stale =
-        (shown && data.number === shown && (data.state !== ws.dataset.state || String(data.call_count) !== ws.dataset.callCount)) ||
-        (mine && data.number && data.number !== shown && (data.state === "called" || data.state === "serving")) ||
-        (mine && typeof data.paused === "boolean" && String(data.paused ? 1 : 0) !== ws.dataset.paused);
-      refresh(stale ? "workspace" : "side");
+      if (!document.getElementById("workspace") || !data) { refresh("side"); return; }
+      if (isStale(data)) { refresh("workspace", data); } else { refresh("side"); }
     }
 
     var handlers = {};
