@@ -5,12 +5,12 @@ Run `loket --help` (or `loket COMMAND --help`) for the details of each command.
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 
 import click
 
 
 def _app():
-    """The app from the environment; a bad setting stops the command with a message naming it."""
     from loket import create_app
     from loket.config import ConfigError
 
@@ -19,6 +19,25 @@ def _app():
     except ConfigError as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(2)
+
+
+@contextmanager
+def app_context():
+    """The app a command works in: the current one (tests, `flask --app loket loket …`) or a new one.
+
+    Area commands (`loket/<area>/commands.py`) use this too, so a bad setting is exit 2 everywhere.
+    """
+    from flask import current_app, has_app_context
+    from flask.cli import ScriptInfo
+
+    if has_app_context():
+        yield current_app
+        return
+    click_ctx = click.get_current_context(silent=True)
+    info = click_ctx.find_object(ScriptInfo) if click_ctx else None
+    app = info.load_app() if info is not None else _app()
+    with app.app_context():
+        yield app
 
 
 @click.group(help="Loket: walk-in service queue (kiosk, display, counter, SKM) for a public-service office.")

@@ -18,24 +18,10 @@ def privacy():
 @click.option("--days", type=click.IntRange(min=0), default=None,
               help="Retention in days (overrides LOKET_CONTACT_RETENTION_DAYS).")
 def purge(days: int | None):
-    app = None if _has_app() else _make_app()
-    if app is None:
+    from loket.cli import app_context  # late: loket.cli imports this module
+
+    with app_context():
         _run(days)
-        return
-    with app.app_context():
-        _run(days)
-
-
-def _has_app() -> bool:
-    from flask import has_app_context
-
-    return has_app_context()
-
-
-def _make_app():
-    from loket import create_app
-
-    return create_app()
 
 
 def _run(days: int | None) -> None:

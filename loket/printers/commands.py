@@ -5,31 +5,14 @@
 from __future__ import annotations
 
 import sys
-from contextlib import contextmanager
 
 import click
 
 
-@contextmanager
 def _app_context():
-    from flask import current_app, has_app_context
+    from loket.cli import app_context  # late: loket.cli imports this module
 
-    if has_app_context():
-        yield current_app
-        return
-    from flask.cli import ScriptInfo
-
-    # Under `flask --app loket loket printer …` (and Flask's test runner) use that app.
-    click_ctx = click.get_current_context(silent=True)
-    info = click_ctx.find_object(ScriptInfo) if click_ctx else None
-    if info is not None:
-        app = info.load_app()
-    else:
-        from loket import create_app
-
-        app = create_app()
-    with app.app_context():
-        yield app
+    return app_context()
 
 
 def _kiosk(kiosk_id: str):
