@@ -297,7 +297,16 @@ def test_one_board_swap_frame_per_event_per_screen(browser, live_server, ctx, ma
     page.wait_for_function("document.querySelector('#board .service-card[data-service=\"A\"] strong').dataset.waiting === '1'")
     call_at(1, "A")
     page.wait_for_function("document.querySelector('#board .now-number').dataset.number === 'A-001'")
-    time.sleep(0.3)
+
+    def count(prefix):
+        return len([f for f in frames if f.startswith(prefix)])
+
+    # Playwright's sync API delivers frame events only while it runs: wait with wait_for_timeout, not sleep.
+    for _ in range(50):
+        if count('42["announce"') >= 1:
+            break
+        page.wait_for_timeout(100)
+    page.wait_for_timeout(500)  # room for any extra (wrong) frames to arrive
     swaps = [f for f in frames if f.startswith('42["swap"')]
     announces = [f for f in frames if f.startswith('42["announce"')]
     assert len(swaps) == 2  # issued, called
