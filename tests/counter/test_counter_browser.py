@@ -69,11 +69,7 @@ def test_call_recall_close_and_rate_across_display_counter_and_rating_screen(
 
     display = live(_goto(contexts(viewport={"width": 1920, "height": 1080}), f"{base}/display/1"))
 
-    desk = contexts(viewport={"width": 1366, "height": 900})
-    desk.goto(f"{base}/login?next=/counter/")
-    desk.fill("input[name=username]", "officer1")
-    desk.fill("input[name=password]", "rahasia-123")
-    desk.click("button[type=submit]")
+    desk = log_in(contexts(viewport={"width": 1366, "height": 900}), f"{base}/login?next=/counter/")
     desk.wait_for_url(re.compile(rf"/counter/{cid}$"))
     live(desk)
     rate_url = desk.get_attribute("#rate-screen-link", "href")
@@ -146,11 +142,7 @@ def test_rating_screen_goes_dark_by_itself_when_nobody_taps(live_server, context
     app.config["LOKET_RATING_TIMEOUT"] = 2
     make_user("officer1", counters=(1,))
     cid = counter(1).id
-    desk = contexts()
-    desk.goto(f"{live_server.url}/login?next=/counter/{cid}")
-    desk.fill("input[name=username]", "officer1")
-    desk.fill("input[name=password]", "rahasia-123")
-    desk.click("button[type=submit]")
+    desk = log_in(contexts(), f"{live_server.url}/login?next=/counter/{cid}")
     screen = live(_goto(contexts(), live_server.url + desk.get_attribute("#rate-screen-link", "href")))
     core.issue_ticket("A")
     ticket = core.call_next(counter(1))
@@ -165,11 +157,7 @@ def test_rating_screen_goes_dark_by_itself_when_nobody_taps(live_server, context
 def test_desk_buttons_follow_the_state_and_shortcuts_ignore_typing(live_server, contexts, ctx, make_user):
     make_user("officer1", counters=(1,))
     cid = counter(1).id
-    desk = contexts()
-    desk.goto(f"{live_server.url}/login?next=/counter/{cid}")
-    desk.fill("input[name=username]", "officer1")
-    desk.fill("input[name=password]", "rahasia-123")
-    desk.click("button[type=submit]")
+    desk = log_in(contexts(), f"{live_server.url}/login?next=/counter/{cid}")
     live(desk)
     assert desk.is_enabled(".act-call") and desk.is_disabled(".act-close") and desk.is_disabled(".act-recall")
     core.issue_ticket("A")
@@ -201,6 +189,15 @@ def test_desk_buttons_follow_the_state_and_shortcuts_ignore_typing(live_server, 
     desk.wait_for_selector('#workspace[data-paused="1"]')
     assert desk.is_disabled(".act-call")
     assert desk.js_errors == []
+
+
+def log_in(page, login_url, username="officer1", password="rahasia-123"):
+    """Log the officer in through the real login form; the page follows `next`."""
+    page.goto(login_url)
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    return page
 
 
 def _goto(page, url):
