@@ -90,7 +90,8 @@ def create_app(config: dict | None = None) -> Flask:
     message_queue = app.config.get("LOKET_REDIS_URL") or None
     socketio.init_app(
         app,
-        async_mode="threading",
+        # "threading" (tests, the Werkzeug live server) unless the production server sets its own.
+        async_mode=app.config.get("LOKET_ASYNC_MODE") or "threading",
         message_queue=message_queue,
         # None = same origin only; an empty list would switch engine.io's origin check off.
         cors_allowed_origins=app.config.get("LOKET_CORS_ORIGINS") or None,
