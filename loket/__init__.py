@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter
 
 from loket import config as config_module
-from loket.extensions import babel, csrf, db, htmx, limiter, login_manager, socketio
+from loket.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate, socketio
 
 __all__ = ["create_app"]
 
@@ -59,6 +59,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     _configure_database(app)
     db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     csrf.init_app(app)
     htmx.init_app(app)
     login_manager.init_app(app)
@@ -76,10 +77,12 @@ def create_app(config: dict | None = None) -> Flask:
     from importlib import import_module
     from importlib.util import find_spec
 
-    # Models of every area, so create_all sees all tables; Socket.IO handlers are registered at
+    # Models of every area, so the metadata (and autogenerate) sees all tables; Socket.IO handlers are registered at
     # import time (once per process) so every app's server gets them in socketio.init_app.
     for module in ("loket.queue.models", "loket.auth.models", "loket.kiosk.models", "loket.display.models",
-                   "loket.catalogue.models", "loket.sockets"):
+                   "loket.catalogue.models", "loket.ops.models", "loket.sockets",
+                   # periodic jobs register with the scheduler when their module is imported
+                   "loket.queue.closing", "loket.ops.backup"):
         import_module(module)
     areas = [import_module(name) for name in BLUEPRINTS]
     for name in BLUEPRINTS:
@@ -119,9 +122,7 @@ def create_app(config: dict | None = None) -> Flask:
     from loket import cli
 
     cli.register(app)
-
-    with app.app_context():
-        db.create_all()
+    # No create_all: the schema is Alembic's (`loket db upgrade`; `loket serve` upgrades at start).
     return app
 
 

@@ -10,19 +10,32 @@ from contextlib import contextmanager
 import click
 
 
-def _app():
+def _app(*, schema: bool = True):
+    """The app for a command. With `schema`, a fresh database is created (migrations) and one that
+    is behind stops the command with a message naming `loket db upgrade` (exit 2)."""
     from loket import create_app
     from loket.config import ConfigError
 
     try:
-        return create_app()
+        app = create_app()
     except ConfigError as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(2)
+    if schema:
+        from loket.ops.schema import SchemaError, require_current, startup_lock
+
+        with app.app_context():
+            try:
+                with startup_lock():
+                    require_current()
+            except SchemaError as exc:
+                click.echo(f"Error: {exc}", err=True)
+                sys.exit(2)
+    return app
 
 
 @contextmanager
-def app_context():
+def app_context(*, schema: bool = True):
     """The app a command works in: the current one (tests, `flask --app loket loket …`) or a new one.
 
     Area commands (`loket/<area>/commands.py`) use this too, so a bad setting is exit 2 everywhere.
@@ -35,7 +48,7 @@ def app_context():
         return
     click_ctx = click.get_current_context(silent=True)
     info = click_ctx.find_object(ScriptInfo) if click_ctx else None
-    app = info.load_app() if info is not None else _app()
+    app = info.load_app() if info is not None else _app(schema=schema)
     with app.app_context():
         yield app
 
@@ -45,52 +58,35 @@ def main():
     pass
 
 
-@main.command(help="Serve HTTP and Socket.IO on one port. On first start creates the database, loads the "
-                   "bundled Standar Pelayanan, kiosk 1, display 1, a counter per service and an admin "
-                   "account whose one-time password is printed once.")
+@main.command(help="Serve HTTP and Socket.IO on one port with the production server (gunicorn, one worker). "
+                   "Applies pending migrations first (after a safety copy of a SQLite file). On first start "
+                   "creates the database, loads the bundled Standar Pelayanan, kiosk 1, display 1, a counter "
+                   "per service and an admin account whose one-time password is printed once.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 for the LAN).")
-@click.option("--port", default=5000, show_default=True, type=int, help="Port for HTTP and websockets.")
-@click.option("--debug/--no-debug", default=False, help="Flask debug mode (never in an office).")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535),
+              help="Port for HTTP and websockets.")
+@click.option("--debug/--no-debug", default=False,
+              help="Flask's debugger on Werkzeug's development server: only with LOKET_ENV=development.")
 def serve(host: str, port: int, debug: bool):
-    from loket.bootstrap import ensure_ready
-    from loket.extensions import db, socketio
+    if debug and not __import__("loket.config", fromlist=["debug_allowed"]).debug_allowed():
+        click.echo("Error: --debug runs Flask's debugger, which lets anyone who reaches it run code on this "
+                   "machine; it is refused unless LOKET_ENV=development", err=True)
+        sys.exit(2)
+    app = _app(schema=False)
+    from loket.ops import server
 
-    app = _app()
-    from datetime import date
-
-    from loket.queue import hours
-
-    with app.app_context():
-        try:  # a typo in the office hours must stop the start, not fail every kiosk page later
-            hours.hours_config()
-            hours.holidays_between(date.min, date.max)
-            hours.holiday_country()
-        except hours.HoursError as exc:
-            click.echo(f"Error: {exc}", err=True)
-            sys.exit(2)
-        done = ensure_ready()
-        try:
-            seeded = hours.seed_calendar()
-        except hours.HoursError as exc:
-            click.echo(f"Error: {exc}", err=True)
-            sys.exit(2)
-        db.session.remove()
-    for year, added in seeded.items():
-        click.echo(f"Holiday calendar {year}: {added} day(s) copied from the national calendar "
-                   "(check with `loket holidays list`).")
-    if "admin_password" in done:
-        click.echo(f"Created admin account 'admin' with one-time password: {done['admin_password']}")
-        click.echo("Log in at /login and change it; it is not shown again.")
-    if "catalogue" in done:
-        click.echo(f"Loaded the service standard: {done['catalogue']}")
+    try:
+        messages = server.prepare(app)
+    except server.StartError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
+    for line in messages:
+        click.echo(line)
     click.echo(f"Loket serving on http://{host}:{port}/ (database: {app.config['SQLALCHEMY_DATABASE_URI']})")
-    from loket import workers
-    from loket.queue import closing
-
-    workers.start_background(app)
-    closing.start(app)  # closes earlier days now, then at every closing time
-    socketio.run(app, host=host, port=port, debug=debug, use_reloader=False, allow_unsafe_werkzeug=True,
-                 log_output=debug)
+    if debug:
+        server.run_development(app, host, port)
+        return
+    server.exec_production(host, port)
 
 
 @main.group(help="The office's Standar Pelayanan (service catalogue).")
@@ -331,7 +327,7 @@ def _add_area_commands() -> None:
     from importlib import import_module
     from importlib.util import find_spec
 
-    for area in ("kiosk", "display", "counter", "feedback", "admin", "printers", "queue"):
+    for area in ("kiosk", "display", "counter", "feedback", "admin", "printers", "queue", "ops"):
         name = f"loket.{area}.commands"
         if find_spec(name) is None:
             continue

@@ -56,6 +56,16 @@ def load_secret_key(folder: Path) -> str:
     return key
 
 
+def env_clock(name: str, default: str) -> str:
+    """An office-local time of day HH:MM from the environment."""
+    raw = (os.environ.get(name) or "").strip() or default
+    hour, _, minute = raw.partition(":")
+    if not (hour.isascii() and hour.isdigit() and minute.isascii() and minute.isdigit()
+            and int(hour) < 24 and int(minute) < 60 and len(minute) == 2):
+        raise ConfigError(f"{name} must be a time of day HH:MM (default {default}), got {raw!r}")
+    return f"{int(hour):02d}:{minute}"
+
+
 def from_environment(folder: Path) -> dict:
     """Settings from the environment, with the defaults applied."""
     env = os.environ.get
@@ -75,6 +85,10 @@ def from_environment(folder: Path) -> dict:
         "SESSION_COOKIE_SECURE": _bool(env("LOKET_SECURE_COOKIES")),
         # Folders besides /dev where `file`/`serial` printers may point (os.pathsep-separated).
         "LOKET_PRINTER_FILE_DIRS": [d for d in env("LOKET_PRINTER_FILE_DIRS", "").split(os.pathsep) if d],
+        # Backups: folder (default <instance>/backups), nightly time (office-local), days kept (0 = off).
+        "LOKET_BACKUP_DIR": env("LOKET_BACKUP_DIR", ""),
+        "LOKET_BACKUP_AT": env_clock("LOKET_BACKUP_AT", "01:00"),
+        "LOKET_BACKUP_KEEP_DAYS": env_int("LOKET_BACKUP_KEEP_DAYS", 14, minimum=0, unit="days"),
     }
 
 

@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from loket import create_app
 from loket.extensions import db
-from support import free_port, fresh_postgres_url, require_or_skip, require_service  # noqa: F401
+from support import free_port, fresh_postgres_url, migrated_app, require_or_skip, require_service  # noqa: F401
 
 CHROMIUM = os.environ.get("LOKET_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -35,7 +34,7 @@ def make_app(tmp_path: Path, **overrides):
         "LOKET_OFFICE_HOURS": "24/7",  # tests run at any hour; hours are tested on their own
     }
     config.update(overrides)
-    return create_app(config)
+    return migrated_app(config)  # the schema the migrations make (no create_all anywhere)
 
 
 @pytest.fixture

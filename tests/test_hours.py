@@ -6,6 +6,7 @@ from datetime import datetime
 
 import pytest
 
+from loket.extensions import db
 from loket.queue import core, hours
 from loket.queue.errors import OfficeClosed
 
@@ -254,22 +255,34 @@ def test_next_run_is_closing_or_midnight(ctx, utc, expected):
     assert next_run(utc) == expected
 
 
-def test_closing_loop_closes_at_start_then_sleeps_until_closing(ctx, monkeypatch):
-    from loket.queue import closing
+def _scheduled_at(app, when):
+    """One scheduler round at `when`, as a `loket serve` process would run it; the end-of-day row after."""
+    from loket.ops import scheduler
+    from loket.ops.models import ScheduledJob
 
+    scheduler.ensure_rows(when)
+    ran = scheduler.tick(app, "test:1:a", when)
+    row = db.session.get(ScheduledJob, "end_of_day")
+    db.session.refresh(row)
+    return ran, row
+
+
+def test_closing_job_closes_at_start_then_waits_until_closing(ctx, monkeypatch):
     ids = _day_of_tickets(monkeypatch)
-    clock = iter([datetime(2026, 11, 25, 7, 0), WED_16])
-    slept = []
-    closing.run_forever(ctx, sleep=slept.append, clock=lambda: next(clock), rounds=2)
-    assert slept == [30 * 60 + 1]  # from 15:00 to a second after 15:30 WITA
+    ran, row = _scheduled_at(ctx, datetime(2026, 11, 25, 7, 0))  # 15:00 WITA: office open
+    assert "end_of_day" in ran
+    assert row.next_run_at == datetime(2026, 11, 25, 7, 30, 1)  # a second after 15:30 WITA
+    assert _ticket(ids["waiting"][0]).close_reason is None
+    ran, _ = _scheduled_at(ctx, datetime(2026, 11, 25, 7, 20))
+    assert "end_of_day" not in ran  # not due yet
+    ran, row = _scheduled_at(ctx, WED_16)
+    assert "end_of_day" in ran and row.runs == 2
     assert _ticket(ids["waiting"][0]).close_reason == "office_closed"
 
 
-def test_closing_loop_tells_screens_when_the_office_closes_and_opens(ctx, published):
-    from loket.queue import closing
-
-    times = iter([datetime(2026, 11, 25, 7, 0), WED_16, THU_09])
-    closing.run_forever(ctx, sleep=lambda s: None, clock=lambda: next(times), rounds=3)
+def test_closing_job_tells_screens_when_the_office_closes_and_opens(ctx, published):
+    for when in (datetime(2026, 11, 25, 7, 0), WED_16, THU_09):
+        assert "end_of_day" in _scheduled_at(ctx, when)[0]
     office = [e for e in published if e.name.startswith("office.")]
     assert [(e.name, e.public, e.rooms) for e in office] == [
         ("office.closed", {"open": False, "opens_at": "2026-11-26T07:30:00+08:00"}, ("office",)),
@@ -279,7 +292,7 @@ def test_closing_loop_tells_screens_when_the_office_closes_and_opens(ctx, publis
 
 def test_day_close_command(runner, tmp_path):
     env = {"LOKET_INSTANCE": str(tmp_path / "cli"), "LOKET_OFFICE_HOURS": "24/7"}
-    from loket import create_app
+    from support import migrated_app as create_app
 
     app = create_app({"INSTANCE_PATH": str(tmp_path / "cli"), "LOKET_OFFICE_HOURS": "24/7"})
     with app.app_context():
@@ -323,7 +336,7 @@ def test_serve_closes_earlier_days_on_start_up(tmp_path):
 
     from support import free_port
 
-    from loket import create_app
+    from support import migrated_app as create_app
     from loket.bootstrap import ensure_ready
     from loket.extensions import db
     from loket.queue.models import Ticket
@@ -394,7 +407,7 @@ def test_day_summary_reports_tickets_not_served_because_the_office_closed(ctx, m
 
 
 def test_day_report_command(runner, tmp_path):
-    from loket import create_app
+    from support import migrated_app as create_app
     from loket.bootstrap import ensure_ready
 
     app = create_app({"INSTANCE_PATH": str(tmp_path / "cli"), "LOKET_OFFICE_HOURS": "24/7"})

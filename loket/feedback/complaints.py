@@ -27,7 +27,7 @@ from loket.feedback.models import (
 from loket.queue.errors import InvalidInput, NotFound, TransitionNotAllowed
 from loket.queue.models import Service
 from loket.timeutil import day_bounds_utc, local_day, utcnow
-from loket.workers import every
+from loket.ops.scheduler import every
 
 
 def N_(message: str) -> str:
@@ -334,7 +334,7 @@ def purge_contacts(now: datetime | None = None, days: int | None = None) -> int:
     return count
 
 
-@every(6 * 3600)
+@every(6 * 3600, name="privacy_purge")
 def purge_contacts_job(app=None) -> int:
     """`loket serve` runs the purge every six hours as well, so retention holds without a cron entry."""
     return purge_contacts()

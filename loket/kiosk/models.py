@@ -18,6 +18,6 @@ class Kiosk(db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
-# Print jobs belong to kiosks; importing them here lets create_all see their table
+# Print jobs belong to kiosks; importing them here puts their table in the metadata
 # (loket.printers is a plain package, not a blueprint area the app factory scans).
 from loket.printers.models import PrintJob  # noqa: E402,F401

@@ -20,7 +20,7 @@ from loket.printers.connections import PrinterConfigError, PrinterUnavailable, p
 from loket.printers.layout import ComplaintSlip, TicketSlip, render_slip_bytes
 from loket.printers.models import FAILED, PENDING, SENDING, SENT, PrintJob
 from loket.timeutil import utcnow
-from loket.workers import every
+from loket.ops.scheduler import every
 
 log = logging.getLogger(__name__)
 
@@ -214,7 +214,7 @@ def _job_event(job: PrintJob) -> DomainEvent:
     )
 
 
-@every(5)
+@every(5, name="print_retry")
 def retry_pending(app=None) -> int:
     """Re-send failed (and forgotten pending) jobs of the last few minutes, oldest first.
 

@@ -1,12 +1,12 @@
 """End of day: tickets still waiting when the office closes become "not served: office closed".
 
 They are kept (state cancelled, close_reason "office_closed") and reported, never deleted.
-`loket serve` runs `close_day` on start-up and at every closing time and office-local midnight.
+The scheduler (`loket serve`) runs `close_day` on start-up and at every closing time and office-local
+midnight, once per installation however many processes serve.
 """
 from __future__ import annotations
 
 import logging
-import time as _time
 from collections import Counter as Tally
 from datetime import datetime, timedelta
 
@@ -21,6 +21,7 @@ from loket.events import (
     ticket_room,
 )
 from loket.extensions import db
+from loket.ops.scheduler import job
 from loket.queue import core, hours
 from loket.queue.models import CALLED, CANCELLED, DONE, NO_SHOW, WAITING, Service, Ticket
 from loket.timeutil import UTC, office_zone, to_local, utcnow
@@ -154,33 +155,20 @@ def next_run(now: datetime | None = None) -> datetime:
     return min(candidates).astimezone(UTC).replace(tzinfo=None)
 
 
-def run_forever(app, *, sleep=_time.sleep, clock=utcnow, rounds: int | None = None) -> None:
-    """The closing loop of `loket serve`: close earlier days now, then at every closing/midnight.
-
-    `rounds` limits the loop (tests)."""
-    done = 0
-    was_open = None
-    while rounds is None or done < rounds:
-        now = clock()
-        try:
-            with app.app_context():
-                result = close_day(now)
-                if result["closed"]:
-                    app.logger.info("end of day: %d ticket(s) closed as not served", result["closed"])
-                office = hours.state(now)
-                if was_open is not None and office.open != was_open:
-                    announce(office)
-                was_open = office.open
-                wake = next_run(now)
-                db.session.remove()
-        except Exception:  # keep the loop alive; the next round retries
-            log.exception("end-of-day closing failed")
-            wake = now + timedelta(seconds=60)
-        done += 1
-        if rounds is not None and done >= rounds:
-            return
-        # A second late, so the closing minute has really passed in the office zone.
-        sleep(max(1.0, (wake - now).total_seconds() + 1))
+@job("end_of_day", next_run=lambda now: next_run(now) + timedelta(seconds=1))
+def scheduled_close(run) -> str:
+    """The scheduler's end-of-day job (once per installation): close what is left at start-up, then at
+    every closing time, opening and midnight (a second late, so the closing minute has really passed
+    in the office zone). Tells the screens when the office opened or closed since the last run."""
+    result = close_day(run.now)
+    if result["closed"]:
+        log.info("end of day: %d ticket(s) closed as not served", result["closed"])
+    office = hours.state(run.now)
+    was_open = run.state.get("open")
+    if was_open is not None and office.open != was_open:
+        announce(office)
+    run.state["open"] = office.open
+    return f"closed {result['closed']}"
 
 
 def announce(office: hours.OfficeState) -> None:
@@ -188,10 +176,3 @@ def announce(office: hours.OfficeState) -> None:
     opens_at = office.opens_at.isoformat() if office.opens_at else None
     commit_and_publish(DomainEvent("office.opened" if office.open else "office.closed",
                                    {"open": office.open, "opens_at": opens_at}, rooms=(OFFICE_ROOM,)))
-
-
-def start(app) -> None:
-    """Run the closing loop in the background of the server process."""
-    from loket.extensions import socketio
-
-    socketio.start_background_task(run_forever, app)

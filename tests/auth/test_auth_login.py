@@ -91,7 +91,7 @@ def test_session_cookie_is_httponly_and_samesite_lax(client, staff):
 
 
 def test_secure_cookies_can_be_switched_on(tmp_path, monkeypatch):
-    from loket import create_app
+    from support import migrated_app as create_app
     from loket.bootstrap import ensure_ready
 
     monkeypatch.setenv("LOKET_SECURE_COOKIES", "1")

@@ -65,7 +65,7 @@ def test_every_staff_route_is_guarded(app):
 
 def test_the_guard_check_fails_on_an_unguarded_route(tmp_path):
     """A new /counter or /admin route without role_required is caught."""
-    from loket import create_app
+    from support import migrated_app as create_app
     from loket.web import role_required
 
     app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "i"),
@@ -94,7 +94,7 @@ def test_anonymous_users_are_sent_to_login(app, client):
 
 def test_anonymous_api_calls_get_401_json(tmp_path):
     """No /api/ route needs a login yet; a guarded one answers 401 JSON, not a redirect."""
-    from loket import create_app
+    from support import migrated_app as create_app
     from loket.web import role_required
 
     app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "i"),

@@ -98,9 +98,10 @@ def test_purge_also_clears_old_one_time_form_keys(app):
 
 
 def test_the_server_runs_the_purge_by_itself(app):
-    from loket import workers
+    from loket.ops import scheduler
 
-    assert (6 * 3600, complaints.purge_contacts_job) in workers._JOBS
+    assert scheduler.JOBS["privacy_purge"].fn is complaints.purge_contacts_job
+    assert complaints.purge_contacts_job.schedule_seconds == 6 * 3600
     seed(app)
     with app.app_context():
         assert complaints.purge_contacts_job(app) == 1  # the 100-day-old contact, with the default 90 days

@@ -1,0 +1,32 @@
+"""Gunicorn settings for `loket serve` (read as a file, `--config <this file>`, so the master process
+imports nothing of Loket before the gevent worker has monkey-patched the standard library).
+
+One worker per process, as Flask-SocketIO requires: a Socket.IO client's requests must all reach the
+process that holds its session. Several processes run behind nginx with sticky upstreams (ip_hash)
+and share events through Redis (LOKET_REDIS_URL); see deploy/.
+"""
+import os
+
+mode = os.environ.get("LOKET_ASYNC_MODE") or "gevent"
+workers = 1
+if mode == "gevent":
+    worker_class = "gevent"
+    worker_connections = int(os.environ.get("LOKET_SERVER_CONNECTIONS") or 5000)
+else:  # threading: every open websocket holds one thread for as long as it stays open
+    worker_class = "gthread"
+    threads = int(os.environ.get("LOKET_SERVER_CONNECTIONS") or 2500)
+timeout = 30
+graceful_timeout = 10
+keepalive = 5
+accesslog = None
+errorlog = "-"
+loglevel = os.environ.get("LOKET_LOG_LEVEL", "info").lower()
+proc_name = "loket"
+control_socket_disable = True  # several processes on one machine would share one socket path
+
+
+def worker_exit(server, worker):
+    """A process that stops cleanly drops its heartbeat, so `loket restore` need not wait for it."""
+    from loket import wsgi
+
+    wsgi.stopped()
