@@ -124,10 +124,41 @@ def upgrade(*, safety_copy: bool = True) -> dict:
     db.session.remove()
     if before.state == "unversioned":
         log.info("adopting a database made before migrations (stamping %s)", BASELINE)
+        if sqlite_path() is not None:
+            _name_sqlite_constraints()
         flask_migrate.stamp(directory=str(MIGRATIONS), revision=BASELINE)
     flask_migrate.upgrade(directory=str(MIGRATIONS))
     db.session.remove()
     return done
+
+
+def _name_sqlite_constraints() -> None:
+    """create_all gave SQLite tables unnamed UNIQUE and FOREIGN KEY constraints; later migrations must be
+    able to name them (batch mode drops a constraint by name). Rebuild each table once, rows and
+    indexes kept, with the names of the metadata's naming convention, exactly as migration 0001 makes
+    them. Foreign keys are off during the rebuild and checked after it."""
+    from alembic.operations import Operations
+
+    convention = dict(db.metadata.naming_convention)
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        conn.commit()
+        try:
+            tables = set(inspect(conn).get_table_names())
+            conn.commit()
+            operations = Operations(MigrationContext.configure(conn))
+            with conn.begin():
+                for table in db.metadata.sorted_tables:
+                    if table.name in tables:
+                        with operations.batch_alter_table(table.name, recreate="always",
+                                                          naming_convention=convention):
+                            pass
+            problems = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if problems:
+                raise SchemaError(f"the database has {len(problems)} broken reference(s) (PRAGMA foreign_key_check)")
+        finally:
+            conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+            conn.commit()
 
 
 def require_current() -> None:

@@ -1,0 +1,161 @@
+"""Schema migrations: a database made before migrations is adopted with every row intact, the
+models and the migrations agree (SQLite and PostgreSQL), and `loket serve` upgrades by itself."""
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import func, select
+
+from loket import create_app
+from loket.extensions import db
+from loket.ops import schema
+
+FIXTURE = Path(__file__).parent.parent / "fixtures" / "loket-0.1.0-before-migrations.sql"
+
+
+def _old_database(folder: Path) -> Path:
+    """The fixture: a SQLite database made by Loket 0.1.0 (create_all), with real rows."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "loket.db"
+    con = sqlite3.connect(path)
+    con.executescript(FIXTURE.read_text())
+    con.close()
+    return path
+
+
+def _counts(path: Path) -> dict[str, int]:
+    con = sqlite3.connect(path)
+    try:
+        return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                for t in ("tickets", "ticket_events", "survey_responses", "complaints", "users", "print_jobs",
+                          "services", "counters", "daily_sequences", "holidays")}
+    finally:
+        con.close()
+
+
+def _app(folder: Path, **extra):
+    return create_app({"INSTANCE_PATH": str(folder), "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'loket.db'}",
+                       "LOKET_OFFICE_HOURS": "24/7", **extra})
+
+
+def _differences(app) -> list:
+    with app.app_context(), db.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True, "compare_server_default": True})
+        return compare_metadata(context, db.metadata)
+
+
+def test_a_database_from_before_migrations_is_adopted_with_every_row(tmp_path):
+    path = _old_database(tmp_path / "old")
+    before = _counts(path)
+    assert before["tickets"] == 3 and before["complaints"] == 1 and before["print_jobs"] == 1
+    app = _app(tmp_path / "old")
+    with app.app_context():
+        assert schema.status().state == "unversioned"
+        done = schema.upgrade()
+        assert done["state"] == "unversioned" and done["to"] == schema.head()
+        assert schema.status().state == "current"
+        copy = Path(done["copy"])
+    assert _counts(path) == before
+    assert _counts(copy) == before  # the safety copy holds the database as it was
+    assert _differences(app) == []
+
+    from loket.auth.models import User
+    from loket.feedback.models import Complaint
+    from loket.queue import core
+    from loket.queue.models import Ticket
+
+    with app.app_context():
+        numbers = sorted(db.session.scalars(select(Ticket.number)))
+        assert numbers == ["A-001", "A-002", "B-001"]
+        budi = db.session.scalar(select(User).where(User.username == "budi"))
+        assert budi.check_password("rahasia-123") and [c.number for c in budi.counters] == [1]
+        complaint = db.session.scalar(select(Complaint))
+        assert complaint.name == "Wayan" and "terlalu lama" in complaint.message
+        served = db.session.scalar(select(Ticket).where(Ticket.state == "done"))
+        assert served is not None and served.finished_at is not None
+        # and the adopted database works on: a new ticket, numbered after the day's existing ones
+        day_max = db.session.scalar(select(func.count()).select_from(Ticket).where(Ticket.service_id == served.service_id,
+                                                                             Ticket.day == core.local_day()))
+        ticket = core.issue_ticket("A")
+        assert ticket.number == f"A-{day_max + 1:03d}"
+
+
+def test_cli_upgrade_adopts_and_status_reports(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from loket.cli import main
+
+    _old_database(tmp_path / "cli")
+    monkeypatch.setenv("LOKET_INSTANCE", str(tmp_path / "cli"))
+    monkeypatch.delenv("LOKET_DATABASE_URL", raising=False)
+    runner = CliRunner()
+    behind = runner.invoke(main, ["db", "status"])
+    assert behind.exit_code == 1 and "unversioned" in behind.output
+    refused = runner.invoke(main, ["day", "report"])  # other commands ask for the upgrade first
+    assert refused.exit_code == 2 and "loket db upgrade" in refused.output
+    result = runner.invoke(main, ["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert "Upgraded the database from before migrations" in result.output and "Safety copy:" in result.output
+    assert runner.invoke(main, ["db", "status"]).exit_code == 0
+    assert "up to date" in runner.invoke(main, ["db", "upgrade"]).output
+    assert runner.invoke(main, ["day", "report"]).exit_code == 0
+
+
+def test_models_and_migrations_agree_on_sqlite(tmp_path):
+    app = _app(tmp_path / "fresh")
+    with app.app_context():
+        assert schema.status().state == "fresh"
+        schema.upgrade()
+    assert _differences(app) == []
+
+
+@pytest.mark.postgres
+def test_models_and_migrations_agree_on_postgresql(tmp_path):
+    from support import fresh_postgres_url
+
+    app = create_app({"INSTANCE_PATH": str(tmp_path / "pg"), "SQLALCHEMY_DATABASE_URI": fresh_postgres_url()})
+    try:
+        with app.app_context():
+            assert schema.status().state == "fresh"
+            schema.upgrade()
+            assert schema.status().state == "current"
+        assert _differences(app) == []
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.mark.parametrize("database", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_every_migration_goes_down_and_up_again(tmp_path, database):
+    import flask_migrate
+
+    from support import fresh_postgres_url
+
+    url = fresh_postgres_url() if database == "postgresql" else f"sqlite:///{tmp_path / 'rt.db'}"
+    app = create_app({"INSTANCE_PATH": str(tmp_path / "rt"), "SQLALCHEMY_DATABASE_URI": url})
+    try:
+        with app.app_context():
+            schema.upgrade(safety_copy=False)
+            flask_migrate.downgrade(directory=str(schema.MIGRATIONS), revision="base")
+            assert schema.status().state == "fresh"
+            schema.upgrade(safety_copy=False)
+            assert schema.status().state == "current"
+        assert _differences(app) == []
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+
+
+def test_a_database_from_a_newer_loket_is_refused(tmp_path):
+    app = _app(tmp_path / "newer")
+    with app.app_context():
+        schema.upgrade(safety_copy=False)
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql("UPDATE alembic_version SET version_num = '9999'")
+        assert schema.status().state == "ahead"
+        with pytest.raises(schema.SchemaError, match="newer than this Loket"):
+            schema.upgrade()
