@@ -100,3 +100,52 @@ def migrated_app(config: dict | None = None):
     app = create_app(config)
     prepare_database(app)
     return app
+
+
+def start_loket_serve(instance, port: int, **env_overrides):
+    """A real `loket serve` process (gunicorn master + worker in a new session) on 127.0.0.1:port,
+    with its own instance folder (SQLite unless LOKET_DATABASE_URL is given)."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "LOKET_INSTANCE": str(instance), "LOKET_OFFICE_HOURS": "24/7"}
+    for name in ("LOKET_DATABASE_URL", "LOKET_REDIS_URL"):
+        env.pop(name, None)
+    env.update({k: str(v) for k, v in env_overrides.items()})
+    return subprocess.Popen([sys.executable, "-m", "loket.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
+
+
+def wait_until_serving(proc, port: int, timeout: float = 60, path: str = "/kiosk/1") -> None:
+    import time
+
+    import requests
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"loket serve exited: {proc.stdout.read()}")
+        try:
+            if requests.get(f"http://127.0.0.1:{port}{path}", timeout=5).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"loket serve did not answer within {timeout} s")
+
+
+def stop_loket_serve(proc, *, kill: bool = False) -> str:
+    """Stop the master and its worker (SIGTERM: a clean stop; kill=True: like a power cut). Returns the output."""
+    import signal
+    import subprocess
+
+    try:
+        os.killpg(proc.pid, signal.SIGKILL if kill else signal.SIGTERM)
+    except ProcessLookupError:
+        pass
+    try:
+        return proc.communicate(timeout=20)[0]
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        return proc.communicate(timeout=10)[0]

@@ -86,10 +86,6 @@ def restore(path: str, force: bool):
                    "`loket db upgrade`) brings it to this Loket's schema.")
 
 
-commands = [db_group, backup, restore]
-try:
-    from loket.ops.doctor import command as doctor  # noqa: E402
+from loket.ops.doctor import command as doctor  # noqa: E402
 
-    commands.append(doctor)
-except ImportError:  # pragma: no cover - doctor arrives with the deploy kit
-    pass
+commands = [db_group, backup, restore, doctor]

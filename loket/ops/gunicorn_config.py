@@ -7,14 +7,12 @@ and share events through Redis (LOKET_REDIS_URL); see deploy/.
 """
 import os
 
-mode = os.environ.get("LOKET_ASYNC_MODE") or "gevent"
+# Chosen on measurements (bench/servers.py; README, dependency notes): gevent greenlets with
+# gevent-websocket's worker. One open websocket costs a greenlet, not an OS thread (the threaded
+# worker needed three threads per socket and stopped serving at 2,000 screens).
+worker_class = "geventwebsocket.gunicorn.workers.GeventWebSocketWorker"
 workers = 1
-if mode == "gevent":
-    worker_class = "gevent"
-    worker_connections = int(os.environ.get("LOKET_SERVER_CONNECTIONS") or 5000)
-else:  # threading: every open websocket holds one thread for as long as it stays open
-    worker_class = "gthread"
-    threads = int(os.environ.get("LOKET_SERVER_CONNECTIONS") or 2500)
+worker_connections = int(os.environ.get("LOKET_SERVER_CONNECTIONS") or 5000)
 timeout = 30
 graceful_timeout = 10
 keepalive = 5

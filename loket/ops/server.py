@@ -64,7 +64,7 @@ def gunicorn_argv(host: str, port: int) -> list[str]:
 
 def exec_production(host: str, port: int) -> None:
     """Become gunicorn (same pid, so a service manager or a test that started us still holds it)."""
-    os.environ.setdefault("LOKET_ASYNC_MODE", "gevent")
+    os.environ["LOKET_ASYNC_MODE"] = "gevent"  # the worker's greenlets; see gunicorn_config.py
     sys.stdout.flush()
     sys.stderr.flush()
     argv = gunicorn_argv(host, port)

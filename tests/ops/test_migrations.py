@@ -159,3 +159,32 @@ def test_a_database_from_a_newer_loket_is_refused(tmp_path):
         assert schema.status().state == "ahead"
         with pytest.raises(schema.SchemaError, match="newer than this Loket"):
             schema.upgrade()
+
+
+def test_serve_upgrades_an_old_database_after_a_safety_copy(tmp_path):
+    """`loket serve` on a 0.1.0 database: migrated at start (copy first), then serving its tickets."""
+    import requests
+
+    from support import free_port, start_loket_serve, stop_loket_serve, wait_until_serving
+
+    path = _old_database(tmp_path / "served")
+    before = _counts(path)
+    port = free_port()
+    server = start_loket_serve(tmp_path / "served", port)
+    try:
+        wait_until_serving(server, port)
+        services = requests.get(f"http://127.0.0.1:{port}/api/v1/services", timeout=10)
+        assert services.status_code == 200
+    finally:
+        output = stop_loket_serve(server)
+    assert "Upgraded the database from before migrations" in output and "safety copy" in output
+    assert "development server" not in output
+    copies = list((tmp_path / "served" / "backups").glob("*pre-upgrade*.db"))
+    assert len(copies) == 1 and _counts(copies[0]) == before
+    after = _counts(path)
+    assert {k: after[k] for k in ("tickets", "survey_responses", "complaints", "users", "print_jobs")} == \
+        {k: before[k] for k in ("tickets", "survey_responses", "complaints", "users", "print_jobs")}
+    app = _app(tmp_path / "served")
+    with app.app_context():
+        assert schema.status().state == "current"
+        db.engine.dispose()

@@ -2,48 +2,13 @@
 job once (end-of-day close, privacy purge), and the print retry never twice in one round."""
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from datetime import timedelta
 
-import requests
 from sqlalchemy import func, select
 
 from loket.extensions import db
-from support import free_port, migrated_app
-
-
-def _serve(instance, port: int) -> subprocess.Popen:
-    env = {**os.environ, "LOKET_INSTANCE": str(instance), "LOKET_OFFICE_HOURS": "24/7"}
-    for name in ("LOKET_DATABASE_URL", "LOKET_REDIS_URL"):
-        env.pop(name, None)
-    return subprocess.Popen([sys.executable, "-m", "loket.cli", "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
-
-
-def _wait_up(proc: subprocess.Popen, port: int, deadline: float) -> None:
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, proc.stdout.read()
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/kiosk/1", timeout=5).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    raise AssertionError("loket serve did not answer")
-
-
-def _stop(proc: subprocess.Popen) -> str:
-    import signal
-
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)  # the gunicorn master and its worker
-        return proc.communicate(timeout=20)[0]
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        return proc.communicate(timeout=10)[0]
+from support import free_port, migrated_app, start_loket_serve, stop_loket_serve, wait_until_serving
 
 
 def test_two_serve_processes_run_each_job_once(tmp_path):
@@ -67,12 +32,12 @@ def test_two_serve_processes_run_each_job_once(tmp_path):
         db.engine.dispose()
 
     ports = [free_port(), free_port()]
-    servers = [_serve(instance, port) for port in ports]  # started together: they meet at the start-up lock
+    servers = [start_loket_serve(instance, port) for port in ports]  # started together: they meet at the start-up lock
     outputs = []
     try:
         deadline = time.monotonic() + 60
         for proc, port in zip(servers, ports):
-            _wait_up(proc, port, deadline)
+            wait_until_serving(proc, port, timeout=deadline - time.monotonic())
         started = time.monotonic()
         with app.app_context():
             while time.monotonic() < deadline:  # both heartbeats in: both schedulers are running
@@ -102,7 +67,7 @@ def test_two_serve_processes_run_each_job_once(tmp_path):
             assert holders <= pids
             db.session.remove()
     finally:
-        outputs = [_stop(proc) for proc in servers]
+        outputs = [stop_loket_serve(proc) for proc in servers]
     joined = "\n".join(outputs)
     assert "WARNING: This is a development server" not in joined
     with app.app_context():  # a clean stop removes the heartbeats

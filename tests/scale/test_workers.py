@@ -22,12 +22,12 @@ from support import free_port, fresh_postgres_url, require_service
 def start_worker(port: int, env: dict) -> subprocess.Popen:
     proc = subprocess.Popen([sys.executable, "-m", "loket.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/standar-pelayanan", timeout=1).status_code == 200:
+        try:  # gunicorn listens before its worker is ready: a first request may wait
+            if requests.get(f"http://127.0.0.1:{port}/standar-pelayanan", timeout=5).status_code == 200:
                 return proc
-        except requests.ConnectionError:
+        except requests.RequestException:
             pass
         if proc.poll() is not None:
             raise AssertionError(proc.stdout.read())
@@ -136,8 +136,10 @@ def test_counters_in_separate_processes_never_share_a_ticket(scale_env, tmp_path
         from loket.queue import core
         from loket.queue.models import Counter
         from sqlalchemy import select
+        from loket.ops import schema
         app = create_app({"INSTANCE_PATH": os.environ["LOKET_INSTANCE"]})
         with app.app_context():
+            schema.upgrade(safety_copy=False)
             ensure_ready()
             for counter in db.session.scalars(select(Counter).where(Counter.number <= 4)):
                 core.set_counter_services(counter, ["A"])
