@@ -66,7 +66,7 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
 
-    from loket.web import register_error_handlers, register_security_headers, select_locale
+    from loket.web import register_error_handlers, register_request_guards, register_security_headers, select_locale
 
     babel.init_app(app, locale_selector=select_locale, timezone_selector=lambda: app.config["LOKET_TIMEZONE"])
     app.config.setdefault("RATELIMIT_ENABLED", True)
@@ -116,6 +116,7 @@ def create_app(config: dict | None = None) -> Flask:
             init(app)
     register_error_handlers(app)
     register_security_headers(app)
+    register_request_guards(app)
     from loket import templating
 
     templating.init_app(app)

@@ -68,7 +68,9 @@ def main():
 @click.option("--debug/--no-debug", default=False,
               help="Flask's debugger on Werkzeug's development server: only with LOKET_ENV=development.")
 def serve(host: str, port: int, debug: bool):
-    if debug and not __import__("loket.config", fromlist=["debug_allowed"]).debug_allowed():
+    from loket.config import debug_allowed
+
+    if debug and not debug_allowed():
         click.echo("Error: --debug runs Flask's debugger, which lets anyone who reaches it run code on this "
                    "machine; it is refused unless LOKET_ENV=development", err=True)
         sys.exit(2)
@@ -82,7 +84,10 @@ def serve(host: str, port: int, debug: bool):
         sys.exit(2)
     for line in messages:
         click.echo(line)
-    click.echo(f"Loket serving on http://{host}:{port}/ (database: {app.config['SQLALCHEMY_DATABASE_URI']})")
+    from sqlalchemy.engine import make_url
+
+    database = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).render_as_string(hide_password=True)
+    click.echo(f"Loket serving on http://{host}:{port}/ (database: {database})")
     if debug:
         server.run_development(app, host, port)
         return

@@ -34,6 +34,12 @@ def _bool(value: str | None, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def debug_allowed() -> bool:
+    """Whether Flask's debugger may run: only with LOKET_ENV=development. The debugger runs any
+    code a visitor types into its console, so an office server must never start it by mistake."""
+    return (os.environ.get("LOKET_ENV") or "").strip().lower() == "development"
+
+
 def instance_path() -> Path:
     """The instance folder: `LOKET_INSTANCE`, or `./instance` under the working directory."""
     return Path(os.environ.get("LOKET_INSTANCE") or Path.cwd() / "instance").resolve()
@@ -83,6 +89,8 @@ def from_environment(folder: Path) -> dict:
         "LOKET_LOGIN_RATE_LIMIT": env("LOKET_LOGIN_RATE_LIMIT", "10/minute"),
         "LOKET_RATING_TIMEOUT": env_int("LOKET_RATING_TIMEOUT", 60, minimum=1, unit="seconds"),
         "SESSION_COOKIE_SECURE": _bool(env("LOKET_SECURE_COOKIES")),
+        # Reverse proxies in front of Loket whose X-Forwarded-For/-Proto/-Host are believed (0 = none).
+        "LOKET_TRUSTED_PROXIES": env_int("LOKET_TRUSTED_PROXIES", 0, minimum=0, unit="proxies"),
         # Folders besides /dev where `file`/`serial` printers may point (os.pathsep-separated).
         "LOKET_PRINTER_FILE_DIRS": [d for d in env("LOKET_PRINTER_FILE_DIRS", "").split(os.pathsep) if d],
         # Backups: folder (default <instance>/backups), nightly time (office-local), days kept (0 = off).

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from loket import ID_MAX
 from loket.extensions import db, socketio
+from loket.web import storable
 
 
 def _is_id(key: str) -> bool:
@@ -26,7 +27,7 @@ def _allowed(room: str) -> bool:
     from loket.display.models import Display
     from loket.queue.models import Counter, Service, Ticket
 
-    if not isinstance(room, str) or len(room) > 80:
+    if not isinstance(room, str) or len(room) > 80 or not storable(room):
         return False
     if room == "office":
         return True

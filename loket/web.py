@@ -7,6 +7,7 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import Response, abort, current_app, jsonify, make_response, render_template, request, session
+from flask.json.provider import DefaultJSONProvider
 from flask_babel import gettext
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
@@ -117,11 +118,114 @@ def role_required(*roles: str):
     return decorator
 
 
+# Everything comes from this origin, nothing runs inline: an injected <script>, on*= handler or
+# javascript: URL is refused by the browser even if a template escaped something wrongly.
+# 'self' in connect-src also allows ws:/wss: to this host (CSP Level 3), which Socket.IO uses; data:
+# images are the printable QR codes; htmx's own indicator <style> is switched off in base.html.
+CONTENT_SECURITY_POLICY = "; ".join((
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "media-src 'self'",
+    "connect-src 'self'",
+    "font-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+))
+
+
 def register_security_headers(app) -> None:
-    """No page of ours may be framed (clickjacking on the officer/admin buttons); no MIME sniffing."""
+    """No page of ours may be framed (clickjacking on the officer/admin buttons); no MIME sniffing;
+    no script or style that is not a file of ours (CONTENT_SECURITY_POLICY)."""
 
     @app.after_request
     def _security_headers(response: Response) -> Response:
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         return response
+
+
+MAX_JSON_DEPTH = 64  # arrays/objects inside each other; no request of ours needs more than a few
+
+
+def storable(text: str) -> bool:
+    """Text a database takes: no NUL (PostgreSQL refuses it) and no lone surrogate such as JSON's
+    "\\ud800" (nothing encodes it to UTF-8: SQLite, PostgreSQL and HMACs all raise)."""
+    if "\x00" in text:
+        return False
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+class StrictJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, refusing what would only crash a view later: nesting deeper than MAX_JSON_DEPTH
+    (Python's parser raises RecursionError, which `request.get_json` does not catch) and text that is
+    not `storable`. Refused as ValueError, which `get_json()` answers with 400 and
+    `get_json(silent=True)` with None, for every endpoint that reads JSON."""
+
+    def loads(self, s, **kwargs):
+        try:
+            value = super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError(f"JSON nested more than {MAX_JSON_DEPTH} levels deep") from None
+        _check_json(value)
+        return value
+
+
+def _check_json(value) -> None:
+    stack = [(value, 0)]
+    while stack:  # a loop, not recursion: the check must not hit the limit it enforces
+        item, depth = stack.pop()
+        if isinstance(item, str):
+            if not storable(item):
+                raise ValueError("JSON text with NUL or a lone surrogate")
+        elif isinstance(item, (list, tuple, dict)):
+            if depth >= MAX_JSON_DEPTH:
+                raise ValueError(f"JSON nested more than {MAX_JSON_DEPTH} levels deep")
+            if isinstance(item, dict):
+                stack.extend((key, depth + 1) for key in item)
+                item = item.values()
+            stack.extend((child, depth + 1) for child in item)
+
+
+def _request_text_storable() -> bool:
+    """The decoded path, query string and form (names, values, file names) of this request.
+    Werkzeug decodes bad UTF-8 to U+FFFD or leaves it %-escaped, so lone surrogates cannot come
+    from here today, but %00 can; the JSON body is checked when read (StrictJSONProvider)."""
+    texts = [request.path]
+    for fields in (request.args, request.form if request.method in ("POST", "PUT", "PATCH") else None):
+        for key, values in (fields.lists() if fields is not None else ()):
+            texts.append(key)
+            texts.extend(values)
+    if request.method in ("POST", "PUT", "PATCH"):
+        for key, upload in request.files.items(multi=True):
+            texts.extend((key, upload.filename or ""))
+    return all(storable(text) for text in texts)
+
+
+def register_request_guards(app) -> None:
+    """What reaches the views: text a database takes and JSON that cannot crash them (any other
+    input is a readable 400), and behind LOKET_TRUSTED_PROXIES reverse proxies the visitor's own
+    address, scheme and host (rate limits and logs see the visitor, not the proxy). Call after
+    socketio.init_app, so that Socket.IO sees the visitor's address too."""
+    app.json = StrictJSONProvider(app)
+
+    @app.before_request
+    def _refuse_unstorable_text():
+        if not _request_text_storable():
+            fail(400, gettext("Permintaan berisi karakter yang tidak dapat diproses."))
+
+    proxies = int(app.config.get("LOKET_TRUSTED_PROXIES") or 0)
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)

@@ -72,7 +72,6 @@ def prepare_database(app) -> None:
     """Bring a test app's database to head: a copy of the migrated template for a new SQLite file,
     the migrations themselves otherwise (PostgreSQL, or a file that already has data)."""
     import sqlite3
-    from pathlib import Path
 
     from loket.extensions import db
     from loket.ops import schema
@@ -97,6 +96,7 @@ def migrated_app(config: dict | None = None):
     """create_app() plus a database at head, as `loket serve` would leave it."""
     from loket import create_app
 
+    _template_db()  # first: building an app binds the shared Socket.IO server to it, so the test's app comes last
     app = create_app(config)
     prepare_database(app)
     return app
@@ -114,7 +114,17 @@ def start_loket_serve(instance, port: int, **env_overrides):
     env.update({k: str(v) for k, v in env_overrides.items()})
     return subprocess.Popen([sys.executable, "-m", "loket.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=die_with_parent)
+
+
+def die_with_parent() -> None:
+    """preexec_fn: the server gets SIGTERM when the test process dies (a killed pytest leaves no
+    server behind); Linux keeps this across the exec into gunicorn."""
+    import ctypes
+    import signal
+
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def wait_until_serving(proc, port: int, timeout: float = 60, path: str = "/kiosk/1") -> None:

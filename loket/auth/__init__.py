@@ -9,24 +9,16 @@ bp = Blueprint("auth", __name__)
 
 
 def init_app(app):
-    import hmac
-
     from flask_wtf.csrf import CSRFError
 
-    from loket.auth.models import User
+    from loket.auth import sessions
     from loket.auth.routes import csrf_failed, unauthorized
-    from loket.extensions import db, login_manager
+    from loket.extensions import login_manager
 
     @login_manager.user_loader
     def load_user(session_id: str):
-        """A session counts only while its account is active and its password unchanged."""
-        user_id, _, token = (session_id or "").partition(":")
-        if not (user_id.isascii() and user_id.isdigit()) or len(user_id) > 10 or not token:
-            return None
-        user = db.session.get(User, int(user_id))
-        if user is None or not user.active or not hmac.compare_digest(token, user.session_token()):
-            return None
-        return user
+        """A cookie counts only while its server-side session lives (loket.auth.sessions)."""
+        return sessions.resume(session_id)
 
     login_manager.unauthorized_handler(unauthorized)
     app.register_error_handler(CSRFError, csrf_failed)

@@ -4,11 +4,10 @@ Visitors never have accounts; tickets are anonymous.
 """
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Column, DateTime, ForeignKey, String, Table
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -42,13 +41,14 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login: disabled accounts cannot log in
         return self.active
 
-    def get_id(self) -> str:
-        """What the session keeps: the id and a digest of the password hash, so changing the
-        password (or a reset by an admin) ends every other session of the account."""
-        return f"{self.id}:{self.session_token()}"
+    # The token of the staff session this object was loaded through or started for (never stored:
+    # the database keeps only its digest, see loket.auth.sessions).
+    session_token = None
 
-    def session_token(self) -> str:
-        return hashlib.sha256((self.password_hash or "").encode()).hexdigest()[:20]
+    def get_id(self) -> str:
+        """What the session cookie keeps: the id and the token of this login's server-side session,
+        so logging out, a new password or disabling the account ends it (loket.auth.sessions)."""
+        return f"{self.id}:{self.session_token or ''}"
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
@@ -61,3 +61,14 @@ class User(UserMixin, db.Model):
 
     def may_use_counter(self, counter: Counter) -> bool:
         return self.role == ADMIN or any(c.id == counter.id for c in self.counters)
+
+
+class StaffSession(db.Model):
+    """One login of a staff member, kept on the server: the cookie opens pages only while its row
+    exists. Logging out deletes the row; a new password or a disabled account deletes them all."""
+
+    __tablename__ = "staff_sessions"
+    # SHA-256 of the token in the cookie, so a copy of the database (a backup) opens no session.
+    token_digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(Integer, ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -9,7 +9,7 @@ from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from loket.auth import bp
+from loket.auth import bp, sessions
 from loket.auth.models import ADMIN, OFFICER, SUPERVISOR, User
 from loket.extensions import db, htmx, limiter
 from loket.web import error_response, page, role_required
@@ -68,6 +68,9 @@ def login():
             # A fresh CSRF token for the signed-in session; the rest of the session belongs to the
             # device (language, a rating screen's pairing) and stays.
             session.pop("csrf_token", None)
+            if current_user.is_authenticated:  # signing in again (or as someone else) drops the old session
+                sessions.end(current_user._get_current_object())
+            sessions.start(user)
             login_user(user)
             return redirect(_safe_next(request.args.get("next"), user))
     elif current_user.is_authenticated:
@@ -77,7 +80,10 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    """POST only (with the CSRF token), so a link or an image on another site cannot log staff out."""
+    """POST only (with the CSRF token), so a link or an image on another site cannot log staff out.
+    The server-side session ends too: a copy of the cookie opens nothing any more."""
+    if current_user.is_authenticated:
+        sessions.end(current_user._get_current_object())
     logout_user()
     session.pop("csrf_token", None)
     return redirect(url_for("auth.login"))
@@ -129,8 +135,7 @@ def change_password():
             error = _("Kata sandi baru harus berbeda dari yang lama.")
         else:
             user = current_user._get_current_object()
-            user.set_password(new)
-            db.session.commit()
-            login_user(user)  # this session goes on; the account's other sessions end
+            sessions.change_password(user, new)  # every session of the account ends ...
+            login_user(user)  # ... and this browser goes on in a fresh one
             done = _("Kata sandi sudah diganti.")
     return page("auth/password.html", error=error, done=done, status=400 if error else 200)

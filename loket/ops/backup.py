@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from loket.extensions import db
 from loket.ops.scheduler import job
@@ -28,6 +28,7 @@ from loket.timeutil import office_zone, to_local, utcnow
 log = logging.getLogger(__name__)
 
 NIGHTLY = "nightly"
+PG_TIMEOUT = 3600  # seconds; the nightly job's lease is longer
 SUFFIXES = (".db", ".dump")
 
 
@@ -48,9 +49,14 @@ def _is_sqlite() -> bool:
     return _engine_url().get_backend_name() == "sqlite"
 
 
-def _libpq_url() -> str:
-    """The database URL as pg_dump/pg_restore understand it (no SQLAlchemy driver suffix)."""
-    return _engine_url().set(drivername="postgresql").render_as_string(hide_password=False)
+def _libpq_args() -> tuple[str, dict]:
+    """`--dbname` for pg_dump/pg_restore without the password (argv is visible to every local user),
+    and an environment carrying it as PGPASSWORD."""
+    url = _engine_url()
+    env = dict(os.environ)
+    if url.password:
+        env["PGPASSWORD"] = str(url.password)
+    return f"--dbname={url.set(drivername='postgresql', password=None).render_as_string(hide_password=False)}", env
 
 
 def _sqlite_file() -> Path:
@@ -68,7 +74,13 @@ def make_backup(path: str | os.PathLike | None = None, *, label: str = "manual")
     target = Path(path) if path else backup_dir()
     if target.is_dir() or not target.suffix:
         target.mkdir(parents=True, exist_ok=True)
-        target = target / default_name(label)
+        name = default_name(label)
+        stem, suffix = name.rsplit(".", 1)
+        n = 1
+        while (target / name).exists():  # two copies in one second never overwrite each other
+            n += 1
+            name = f"{stem}-{n}.{suffix}"
+        target = target / name
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".part")
     try:
@@ -78,12 +90,16 @@ def make_backup(path: str | os.PathLike | None = None, *, label: str = "manual")
             try:
                 with copy:
                     source.backup(copy)
+                # The copy inherits WAL mode; a rollback journal lets it be opened read-only anywhere
+                # (a root-owned USB stick) without leaving -wal/-shm files beside it.
+                copy.execute("PRAGMA journal_mode=DELETE")
             finally:
                 copy.close()
                 source.close()
         else:
-            _run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges", f"--file={partial}",
-                  f"--dbname={_libpq_url()}"], "pg_dump")
+            dbname, env = _libpq_args()
+            _run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges", f"--file={partial}", dbname],
+                 "pg_dump", env)
         os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)
@@ -91,12 +107,13 @@ def make_backup(path: str | os.PathLike | None = None, *, label: str = "manual")
     return target
 
 
-def _run(argv: list[str], what: str) -> None:
+def _run(argv: list[str], what: str, env: dict | None = None) -> str:
     if shutil.which(argv[0]) is None:
         raise BackupError(f"{what} is not installed (Debian: apt-get install postgresql-client)")
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=3600)
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=PG_TIMEOUT, env=env)
     if done.returncode != 0:
         raise BackupError(f"{what} failed: {done.stderr.strip()[-500:]}")
+    return done.stdout
 
 
 def _sequences(conn) -> dict[tuple[str, str], int]:
@@ -141,6 +158,7 @@ def restore(path: str | os.PathLike, *, force: bool = False) -> dict:
     if not force and had_data:
         raise BackupError("the database already holds data: restoring replaces all of it; "
                           "make a backup first (`loket backup`), then repeat with --force")
+    replaced = make_backup(label="pre-restore") if had_data else None  # the way back from a wrong file
     if _is_sqlite():
         live = sqlite3.connect(str(_sqlite_file()), timeout=30)
         backup = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
@@ -152,22 +170,31 @@ def restore(path: str | os.PathLike, *, force: bool = False) -> dict:
             live.close()
         db.engine.dispose()
     else:
+        dbname, env = _libpq_args()
+        listing = _run(["pg_restore", "--list", str(source)], "pg_restore", env)  # readable whole?
+        if "TABLE DATA public tickets" not in listing:
+            raise BackupError(f"{source} holds no Loket tables; nothing was changed")
         db.engine.dispose()
-        with db.engine.begin() as conn:
+        with db.engine.begin() as conn:  # emptied and refilled in one transaction: all or nothing
             conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
             conn.execute(text("CREATE SCHEMA public"))
         db.engine.dispose()
-        _run(["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", f"--dbname={_libpq_url()}",
-              str(source)], "pg_restore")
+        try:
+            _run(["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction",
+                  dbname, str(source)], "pg_restore", env)
+        except BackupError as exc:
+            raise BackupError(f"{exc}. The database is empty now; the replaced one is in {replaced}") from None
     raised = _keep_numbers(before)
-    return {"raised": raised}
+    return {"raised": raised, "replaced": str(replaced) if replaced else None}
 
 
 def _check_backup(source: Path) -> None:
     if source.suffix == ".dump" or not _is_sqlite():
         if _is_sqlite():
             raise BackupError(f"{source} is a PostgreSQL dump; this installation runs on SQLite")
-        if source.read_bytes()[:5] != b"PGDMP":
+        with open(source, "rb") as fh:
+            magic = fh.read(5)
+        if magic != b"PGDMP":
             raise BackupError(f"{source} is not a PostgreSQL dump made by `loket backup`")
         return
     try:
@@ -217,6 +244,15 @@ def backups() -> list[Path]:
     return sorted(files, key=lambda p: p.stat().st_mtime, reverse=True)
 
 
+def recent_backup(label: str, within_hours: float) -> Path | None:
+    """The newest backup made with `label` in the last `within_hours`, if any."""
+    cutoff = datetime.now() - timedelta(hours=within_hours)
+    for file in backups():
+        if f"-{label}." in file.name and datetime.fromtimestamp(file.stat().st_mtime) >= cutoff:
+            return file
+    return None
+
+
 def last_backup_age(now: datetime | None = None) -> timedelta | None:
     files = backups()
     if not files:
@@ -248,7 +284,7 @@ def _next_night(now: datetime) -> datetime:
     return at.astimezone(timezone.utc).replace(tzinfo=None)
 
 
-@job("nightly_backup", next_run=_next_night, first_run=_next_night)
+@job("nightly_backup", next_run=_next_night, first_run=_next_night, lease=timedelta(seconds=PG_TIMEOUT + 600))
 def nightly(run) -> str:
     """The scheduler's nightly backup (once per installation), then pruning of old nightly copies."""
     keep = int(run.app.config.get("LOKET_BACKUP_KEEP_DAYS", 14))

@@ -13,7 +13,7 @@ import os
 worker_class = "geventwebsocket.gunicorn.workers.GeventWebSocketWorker"
 workers = 1
 worker_connections = int(os.environ.get("LOKET_SERVER_CONNECTIONS") or 5000)
-timeout = 30
+timeout = 90  # above SQLite's 30 s busy timeout: a long lock wait must not get the worker killed
 graceful_timeout = 10
 keepalive = 5
 accesslog = None

@@ -25,7 +25,8 @@ from loket.timeutil import utcnow
 log = logging.getLogger(__name__)
 
 TICK = 5.0  # seconds between rounds (print retries are due every 5 s)
-LEASE = timedelta(minutes=30)  # a job still running after this may be taken over
+LEASE = timedelta(minutes=30)  # default: a job still running after its lease may be taken over
+RETRY_FAILED = timedelta(minutes=5)  # a failed job is tried again this soon, not at its next normal time
 HEARTBEAT = timedelta(seconds=30)
 ALIVE = timedelta(seconds=90)  # a process not seen for this long is gone
 
@@ -37,6 +38,7 @@ class Job:
     next_run: Callable[[datetime], datetime]  # due time after a run at `now`
     first_run: Callable[[datetime], datetime] = staticmethod(lambda now: now)
     takes_run: bool = False  # fn(run) instead of fn(app)
+    lease: timedelta = LEASE  # longer than the job can take
 
 
 @dataclass
@@ -54,7 +56,8 @@ def every(seconds: float, name: str | None = None):
 
     def decorator(fn):
         key = name or f"{fn.__module__.rsplit('.', 1)[-1]}.{fn.__name__}"
-        JOBS[key] = Job(key, fn, next_run=lambda now: now + timedelta(seconds=seconds))
+        JOBS[key] = Job(key, fn, next_run=lambda now: now + timedelta(seconds=seconds),
+                        lease=max(timedelta(minutes=2), timedelta(seconds=10 * seconds)))
         fn.schedule_seconds = seconds
         fn.schedule_name = key
         return fn
@@ -63,12 +66,13 @@ def every(seconds: float, name: str | None = None):
 
 
 def job(name: str, *, next_run: Callable[[datetime], datetime],
-        first_run: Callable[[datetime], datetime] | None = None):
+        first_run: Callable[[datetime], datetime] | None = None, lease: timedelta = LEASE):
     """Register `fn(run)` (run.app, run.now, run.state) due at `first_run(now)` on a new installation
     (default: at once), then at `next_run(now)` after each run."""
 
     def decorator(fn):
-        JOBS[name] = Job(name, fn, next_run=next_run, first_run=first_run or (lambda now: now), takes_run=True)
+        JOBS[name] = Job(name, fn, next_run=next_run, first_run=first_run or (lambda now: now), takes_run=True,
+                         lease=lease)
         fn.schedule_name = name
         return fn
 
@@ -121,11 +125,18 @@ def running_servers(now: datetime | None = None) -> list:
 
 
 def forget(holder: str) -> None:
-    """A process that stops cleanly removes its heartbeat."""
-    from loket.ops.models import ServerProcess
+    """A process that stops cleanly removes its heartbeat and gives up its leases, so the next process
+    need not wait for them to expire."""
+    from loket.ops.models import ScheduledJob, ServerProcess
 
+    _stopping.add(holder)
+    db.session.execute(update(ScheduledJob).where(ScheduledJob.holder == holder, ScheduledJob.lease_until.is_not(None))
+                       .values(lease_until=None).execution_options(synchronize_session=False))
     db.session.execute(delete(ServerProcess).where(ServerProcess.id == holder))
     db.session.commit()
+
+
+_stopping: set[str] = set()  # holders of this process that are shutting down: they claim nothing more
 
 
 def tick(app, holder: str, now: datetime | None = None) -> list[str]:
@@ -133,6 +144,8 @@ def tick(app, holder: str, now: datetime | None = None) -> list[str]:
     from loket.ops.models import ScheduledJob
 
     now = now or utcnow()
+    if holder in _stopping:
+        return []
     due = list(db.session.scalars(select(ScheduledJob.name).where(
         ScheduledJob.next_run_at <= now, or_(ScheduledJob.lease_until.is_(None), ScheduledJob.lease_until < now))))
     db.session.commit()
@@ -145,7 +158,7 @@ def tick(app, holder: str, now: datetime | None = None) -> list[str]:
             update(ScheduledJob)
             .where(ScheduledJob.name == name, ScheduledJob.next_run_at <= now,
                    or_(ScheduledJob.lease_until.is_(None), ScheduledJob.lease_until < now))
-            .values(lease_until=now + LEASE, holder=holder, last_started_at=now)
+            .values(lease_until=now + spec.lease, holder=holder, last_started_at=now)
             .execution_options(synchronize_session=False)
         ).rowcount
         db.session.commit()
@@ -174,6 +187,8 @@ def _run(app, spec: Job, holder: str, now: datetime) -> None:
     except Exception:
         log.exception("scheduled job %s: next run time failed; retrying in a minute", spec.name)
         next_at = now + timedelta(minutes=1)
+    if status == "failed":
+        next_at = min(next_at, now + RETRY_FAILED)
     finished = utcnow()
     db.session.execute(
         update(ScheduledJob).where(ScheduledJob.name == spec.name, ScheduledJob.holder == holder)
@@ -191,13 +206,12 @@ def run_forever(app, *, holder: str | None = None, rounds: int | None = None, sl
     started = utcnow()
     last_beat = None
     done = 0
-    while rounds is None or done < rounds:
+    while (rounds is None or done < rounds) and holder not in _stopping:
         now = utcnow()
         try:
             with app.app_context():
                 if last_beat is None or now - last_beat >= HEARTBEAT:
-                    if last_beat is None:
-                        ensure_rows(now)
+                    ensure_rows(now)  # cheap; also brings back rows after a restore
                     heartbeat(holder, now, started)
                     last_beat = now
                 tick(app, holder, now)

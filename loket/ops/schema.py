@@ -17,7 +17,6 @@ from pathlib import Path
 
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from flask import current_app
 from sqlalchemy import inspect, text
 
 from loket.extensions import db
@@ -120,7 +119,10 @@ def upgrade(*, safety_copy: bool = True) -> dict:
     if safety_copy and before.state in ("unversioned", "pending") and sqlite_path() is not None:
         from loket.ops import backup
 
-        done["copy"] = str(backup.make_backup(label=f"pre-upgrade-{before.current or 'unversioned'}"))
+        label = f"pre-upgrade-{before.current or 'unversioned'}"
+        # A failed upgrade retried by a service manager must not fill the disk with copies.
+        recent = backup.recent_backup(label, within_hours=24)
+        done["copy"] = str(recent or backup.make_backup(label=label))
     db.session.remove()
     if before.state == "unversioned":
         log.info("adopting a database made before migrations (stamping %s)", BASELINE)
@@ -146,6 +148,11 @@ def _name_sqlite_constraints() -> None:
         try:
             tables = set(inspect(conn).get_table_names())
             conn.commit()
+            # SQLite commits DDL outside pysqlite's transaction: a rebuild that failed half-way leaves its
+            # temporary table behind, which would stop every later attempt. The real tables are intact.
+            for leftover in sorted(t for t in tables if t.startswith("_alembic_tmp_")):
+                conn.exec_driver_sql(f'DROP TABLE "{leftover}"')
+            conn.commit()
             operations = Operations(MigrationContext.configure(conn))
             with conn.begin():
                 for table in db.metadata.sorted_tables:
@@ -153,9 +160,10 @@ def _name_sqlite_constraints() -> None:
                         with operations.batch_alter_table(table.name, recreate="always",
                                                           naming_convention=convention):
                             pass
-            problems = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-            if problems:
-                raise SchemaError(f"the database has {len(problems)} broken reference(s) (PRAGMA foreign_key_check)")
+                problems = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if problems:
+                    raise SchemaError(f"the database has {len(problems)} broken reference(s) "
+                                      "(PRAGMA foreign_key_check); nothing was changed")
         finally:
             conn.exec_driver_sql("PRAGMA foreign_keys=ON")
             conn.commit()

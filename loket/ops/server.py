@@ -24,6 +24,15 @@ def prepare(app) -> list[str]:
     from loket.ops import schema
     from loket.queue import hours
 
+    from loket.config import ConfigError, env_int
+
+    try:  # read by the gunicorn worker; checked here so a typo stops the start with exit 2
+        env_int("LOKET_SERVER_CONNECTIONS", 5000, minimum=10, unit="connections")
+    except ConfigError as exc:
+        raise StartError(str(exc)) from None
+    level = (os.environ.get("LOKET_LOG_LEVEL") or "info").strip().lower()
+    if level not in ("debug", "info", "warning", "error", "critical"):
+        raise StartError(f"LOKET_LOG_LEVEL must be debug, info, warning, error or critical, got {level!r}")
     lines: list[str] = []
     with app.app_context():
         try:
@@ -37,6 +46,14 @@ def prepare(app) -> list[str]:
                 seeded = hours.seed_calendar()
         except (schema.SchemaError, hours.HoursError) as exc:
             raise StartError(str(exc)) from None
+        except Exception as exc:  # a migration that failed: say so once, with the way back
+            from loket.ops import backup
+
+            copies = backup.backups()
+            hint = f"; the safety copy is {copies[0]}" if copies and "pre-upgrade" in copies[0].name else ""
+            raise StartError(f"the database upgrade failed ({type(exc).__name__}: {exc}){hint}. "
+                             "Nothing is served until it succeeds: fix the cause, or restore the copy "
+                             "with `loket restore PATH --force`") from exc
         db.session.remove()
         db.engine.dispose()  # no connection may cross into the server process
     if done["state"] == "fresh":

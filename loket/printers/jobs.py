@@ -16,6 +16,7 @@ from sqlalchemy import and_, or_, select, update
 
 from loket.events import DomainEvent, commit_and_publish
 from loket.extensions import db
+from loket.blocking import blocking
 from loket.printers.connections import PrinterConfigError, PrinterUnavailable, print_bytes, validate_config
 from loket.printers.layout import ComplaintSlip, TicketSlip, render_slip_bytes
 from loket.printers.models import FAILED, PENDING, SENDING, SENT, PrintJob
@@ -177,7 +178,7 @@ def send(job_id: int) -> str | None:
     try:
         if not config:
             raise PrinterConfigError("No printer is configured for this kiosk.")
-        print_bytes(config, payload)
+        blocking(print_bytes, config, payload)
     except (PrinterUnavailable, PrinterConfigError) as exc:
         return _finish(job_id, claimed_at, FAILED, str(exc)[:1000])
     except Exception as exc:  # an unexpected driver error must still leave the job retryable

@@ -155,7 +155,7 @@ def next_run(now: datetime | None = None) -> datetime:
     return min(candidates).astimezone(UTC).replace(tzinfo=None)
 
 
-@job("end_of_day", next_run=lambda now: next_run(now) + timedelta(seconds=1))
+@job("end_of_day", next_run=lambda now: next_run(now) + timedelta(seconds=1), lease=timedelta(minutes=10))
 def scheduled_close(run) -> str:
     """The scheduler's end-of-day job (once per installation): close what is left at start-up, then at
     every closing time, opening and midnight (a second late, so the closing minute has really passed

@@ -39,7 +39,8 @@ def contexts(browser):
     made = []
 
     def make(**options):
-        context = browser.new_context(**options)
+        # bypass_csp: Playwright's wait_for_function evals its predicate in the page, which the CSP forbids
+        context = browser.new_context(bypass_csp=True, **options)
         context.add_init_script(QUIET_AUDIO)
         made.append(context)
         page = context.new_page()

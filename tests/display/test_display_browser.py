@@ -21,7 +21,8 @@ def tv(browser, live_server):
     contexts = []
 
     def make(stub: str | None = speech_stub(), display_id: str = "1", timezone_id: str = "America/New_York"):
-        context = browser.new_context(viewport=TV, timezone_id=timezone_id)
+        # bypass_csp: Playwright's wait_for_function evals its predicate in the page, which the CSP forbids
+        context = browser.new_context(viewport=TV, timezone_id=timezone_id, bypass_csp=True)
         contexts.append(context)
         if stub:
             context.add_init_script(stub)
@@ -287,7 +288,8 @@ def test_call_reaches_display_within_a_second_with_one_render_per_event(tv, app,
 
 
 def test_one_board_swap_frame_per_event_per_screen(browser, live_server, ctx, make_ticket):
-    context = browser.new_context(viewport=TV)
+    # bypass_csp: Playwright's wait_for_function evals its predicate in the page, which the CSP forbids
+    context = browser.new_context(viewport=TV, bypass_csp=True)
     context.add_init_script(speech_stub())
     page = context.new_page()
     frames = []
@@ -369,7 +371,8 @@ def test_display_stays_bounded_after_300_events(tv, ctx, make_ticket):
 def test_display_catches_up_with_changes_made_before_its_socket_joined(browser, live_server, app, ctx, make_ticket):
     """The page is rendered, then the socket joins the room: a call in between is not lost."""
     make_ticket("A")
-    context = browser.new_context(viewport=TV)
+    # bypass_csp: Playwright's wait_for_function evals its predicate in the page, which the CSP forbids
+    context = browser.new_context(viewport=TV, bypass_csp=True)
     context.add_init_script(speech_stub())
     page = context.new_page()
     calls = []

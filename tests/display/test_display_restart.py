@@ -6,45 +6,26 @@ watches the open page catch up, then checks live events flow again.
 """
 from __future__ import annotations
 
-import os
 import re
 import subprocess
-import sys
 import time
 
 import pytest
-import requests
 
 from display_helpers import speech_stub
-from support import free_port
+from support import free_port, start_loket_serve, stop_loket_serve, wait_until_serving
 
 pytestmark = pytest.mark.browser
 
 
 def start_server(port: int, instance) -> subprocess.Popen:
-    env = {**os.environ, "LOKET_INSTANCE": str(instance), "LOKET_OFFICE_HOURS": "24/7",
-           "LOKET_ISSUE_RATE_LIMIT": "0"}
-    env.pop("LOKET_DATABASE_URL", None)
-    env.pop("LOKET_REDIS_URL", None)
-    proc = subprocess.Popen([sys.executable, "-m", "loket.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"loket serve exited: {proc.stdout.read()}")
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/display/1", timeout=5).status_code == 200:
-                return proc
-        except requests.RequestException:  # not listening yet, or slow on a busy machine
-            time.sleep(0.2)
-    proc.kill()
-    raise AssertionError("loket serve did not answer within 60 s")
+    server = start_loket_serve(instance, port, LOKET_ISSUE_RATE_LIMIT="0")
+    wait_until_serving(server, port, path="/display/1")
+    return server
 
 
 def stop_server(proc: subprocess.Popen) -> None:
-    proc.kill()  # like a crash or a power cut: no clean shutdown
-    proc.wait(10)
-    proc.stdout.close()
+    stop_loket_serve(proc, kill=True)  # like a crash or a power cut: master and worker, no clean shutdown
 
 
 def kiosk_issue(context, base: str, code: str) -> str:
@@ -76,7 +57,8 @@ def test_display_resyncs_after_server_is_killed_and_restarted(browser, tmp_path)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = start_server(port, instance)
-    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    # bypass_csp: Playwright's wait_for_function evals its predicate in the page, which the CSP forbids
+    context = browser.new_context(viewport={"width": 1920, "height": 1080}, bypass_csp=True)
     context.add_init_script(speech_stub())
     try:
         page = context.new_page()

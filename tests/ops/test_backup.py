@@ -141,3 +141,55 @@ def test_nightly_backup_runs_from_the_scheduler_and_prunes_old_copies(app, tmp_p
         names = sorted(p.name for p in backup.backups())
     assert not old.exists() and manual.exists()  # only old nightly copies are pruned
     assert len([n for n in names if n.endswith("-nightly" + old.suffix)]) == 1
+
+
+def test_a_damaged_dump_is_refused_before_anything_is_dropped(app, tmp_path, runner):
+    first = _issue(app, "A", 2)
+    with app.app_context():
+        good = backup.make_backup(tmp_path / "good")
+        db.session.remove()
+    damaged = tmp_path / f"damaged{good.suffix}"
+    damaged.write_bytes(good.read_bytes()[: len(good.read_bytes()) // 3])
+    result = runner.invoke(args=["loket", "restore", str(damaged), "--force"])
+    assert result.exit_code == 2, result.output
+    assert _numbers(app) == first  # the live database is untouched
+
+
+def test_a_sqlite_copy_opens_read_only_anywhere(tmp_path):
+    import os
+
+    from loket.bootstrap import ensure_ready
+    from support import migrated_app
+
+    app = migrated_app({"INSTANCE_PATH": str(tmp_path / "i"), "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/i.db"})
+    with app.app_context():
+        ensure_ready()
+        copy = backup.make_backup(tmp_path / "stick")
+        db.engine.dispose()
+    con = sqlite3.connect(copy)
+    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "delete"  # not WAL: no -wal/-shm needed
+    con.close()
+    os.chmod(tmp_path / "stick", 0o555)  # like a stick mounted read-only
+    try:
+        con = sqlite3.connect(f"file:{copy}?mode=ro", uri=True)
+        assert con.execute("SELECT count(*) FROM services").fetchone()[0] == 6
+        con.close()
+    finally:
+        os.chmod(tmp_path / "stick", 0o755)
+    assert sorted(p.name for p in (tmp_path / "stick").iterdir()) == [copy.name]
+
+
+def test_restoring_keeps_a_copy_of_what_it_replaced(app, tmp_path, runner):
+    first = _issue(app, "A", 1)
+    with app.app_context():
+        copy = backup.make_backup(tmp_path / "c")
+        db.session.remove()
+    later = _issue(app, "A", 1)
+    result = runner.invoke(args=["loket", "restore", str(copy), "--force"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        [replaced] = [p for p in backup.backups() if "pre-restore" in p.name]
+    assert _numbers(app) == first
+    result = runner.invoke(args=["loket", "restore", str(replaced), "--force"])  # the way back
+    assert result.exit_code == 0, result.output
+    assert _numbers(app) == first + later

@@ -188,3 +188,29 @@ def test_serve_upgrades_an_old_database_after_a_safety_copy(tmp_path):
     with app.app_context():
         assert schema.status().state == "current"
         db.engine.dispose()
+
+
+def test_a_failing_upgrade_stops_the_start_once_without_filling_the_disk(tmp_path):
+    """A migration that fails (here: a table in the way) stops `loket serve` with exit 2 and a message
+    naming the safety copy; starting again (a service manager's restart) makes no new copy."""
+    import subprocess
+    import sys
+
+    path = _old_database(tmp_path / "broken")
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE server_processes (id TEXT)")  # migration 0002 creates this table
+    con.commit()
+    con.close()
+    env = {**__import__("os").environ, "LOKET_INSTANCE": str(tmp_path / "broken"), "LOKET_OFFICE_HOURS": "24/7"}
+    env.pop("LOKET_DATABASE_URL", None)
+    outputs = []
+    for _ in range(3):
+        done = subprocess.run([sys.executable, "-m", "loket.cli", "serve", "--port", "1"], env=env,
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 2, done.stdout + done.stderr
+        outputs.append(done.stderr)
+    assert all("the database upgrade failed" in out and "loket restore" in out for out in outputs)
+    assert "Traceback" not in "".join(outputs)
+    copies = sorted((tmp_path / "broken" / "backups").glob("*pre-upgrade*"))
+    assert 1 <= len(copies) <= 2  # first the untouched database, then at most one at the adopted stage
+    assert _counts(copies[0])["tickets"] == 3

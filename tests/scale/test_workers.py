@@ -16,12 +16,13 @@ import pytest
 import requests
 import socketio
 
-from support import free_port, fresh_postgres_url, require_service
+from support import die_with_parent, free_port, fresh_postgres_url, require_service, stop_loket_serve
 
 
 def start_worker(port: int, env: dict) -> subprocess.Popen:
     proc = subprocess.Popen([sys.executable, "-m", "loket.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True, preexec_fn=die_with_parent)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:  # gunicorn listens before its worker is ready: a first request may wait
@@ -30,9 +31,9 @@ def start_worker(port: int, env: dict) -> subprocess.Popen:
         except requests.RequestException:
             pass
         if proc.poll() is not None:
-            raise AssertionError(proc.stdout.read())
+            raise AssertionError(stop_loket_serve(proc))
         time.sleep(0.2)
-    proc.kill()
+    stop_loket_serve(proc, kill=True)
     raise AssertionError(f"worker on {port} did not start")
 
 
@@ -48,16 +49,13 @@ def scale_env(tmp_path):
 def workers(scale_env):
     procs = []
     ports = [free_port(), free_port()]
-    procs.append(start_worker(ports[0], scale_env))  # first start creates the schema and standard
-    procs.append(start_worker(ports[1], scale_env))
-    yield ports
-    for proc in procs:
-        proc.terminate()
-    for proc in procs:
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    try:
+        procs.append(start_worker(ports[0], scale_env))  # first start creates the schema and standard
+        procs.append(start_worker(ports[1], scale_env))
+        yield ports
+    finally:
+        for proc in procs:
+            stop_loket_serve(proc)
 
 
 def connect(port: int, received: list, done: threading.Event, expected: int):
@@ -174,13 +172,13 @@ def test_issue_rate_limit_is_shared_by_all_workers(tmp_path):
 
     redis.Redis.from_url(redis_url).flushdb()  # limits of earlier runs
     ports = [free_port(), free_port()]
-    procs = [start_worker(ports[0], env), start_worker(ports[1], env)]
+    procs = []
     try:
+        procs += [start_worker(ports[0], env), start_worker(ports[1], env)]
         codes = [requests.post(f"http://127.0.0.1:{ports[i % 2]}/api/v1/tickets",
                                json={"service": "A", "kiosk": "1"}, headers={"X-Kiosk-Key": key},
                                timeout=10).status_code for i in range(4)]
         assert codes == [201, 201, 201, 429]
     finally:
         for proc in procs:
-            proc.terminate()
-            proc.wait(10)
+            stop_loket_serve(proc)
