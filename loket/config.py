@@ -87,6 +87,7 @@ def from_environment(folder: Path) -> dict:
         "LOKET_HOLIDAYS": env("LOKET_HOLIDAYS", ""),
         "LOKET_HOLIDAY_COUNTRY": env("LOKET_HOLIDAY_COUNTRY", "ID"),
         "LOKET_LOGIN_RATE_LIMIT": env("LOKET_LOGIN_RATE_LIMIT", "10/minute"),
+        "LOKET_SESSION_DAYS": env_int("LOKET_SESSION_DAYS", 30, minimum=1, unit="days"),
         "LOKET_RATING_TIMEOUT": env_int("LOKET_RATING_TIMEOUT", 60, minimum=1, unit="seconds"),
         "SESSION_COOKIE_SECURE": _bool(env("LOKET_SECURE_COOKIES")),
         # Reverse proxies in front of Loket whose X-Forwarded-For/-Proto/-Host are believed (0 = none).

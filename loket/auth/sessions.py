@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import delete, event, inspect
 from sqlalchemy.orm import Session
 
 from loket.auth.models import StaffSession, User
 from loket.extensions import db
+from loket.ops.scheduler import every
+from loket.timeutil import utcnow
 
 TOKEN_BYTES = 32  # 256 random bits, 43 URL-safe characters
 MAX_TOKEN = 100
@@ -44,13 +48,27 @@ def resume(session_id) -> User | None:
     if not (token.isascii() and 0 < len(token) <= MAX_TOKEN):
         return None
     row = db.session.get(StaffSession, _digest(token))
-    if row is None or row.user_id != int(user_id):
+    if row is None or row.user_id != int(user_id) or row.created_at < utcnow() - lifetime():
         return None
     user = db.session.get(User, row.user_id)
     if user is None or not user.active:
         return None
     user.session_token = token
     return user
+
+
+def lifetime() -> timedelta:
+    """How long a login lasts (LOKET_SESSION_DAYS): a browser closed without logging out, or a
+    forgotten cookie, opens nothing after that."""
+    return timedelta(days=current_app.config.get("LOKET_SESSION_DAYS", 30))
+
+
+@every(24 * 3600, name="staff_session_prune")
+def prune(app=None) -> int:
+    """Delete sessions past their lifetime (the scheduler runs this daily, once per installation)."""
+    removed = db.session.execute(delete(StaffSession).where(StaffSession.created_at < utcnow() - lifetime())).rowcount
+    db.session.commit()
+    return removed
 
 
 def end(user: User) -> None:

@@ -201,3 +201,32 @@ def test_the_migration_adds_the_sessions_table(app):
         upgrade(revision="0003")
         assert "staff_sessions" in inspect(db.engine).get_table_names()
         db.session.remove()
+
+
+def test_a_login_ends_after_its_lifetime_and_the_scheduler_prunes_it(app, make_user):
+    from datetime import timedelta
+
+    from loket.auth import sessions
+    from loket.auth.models import StaffSession, User
+    from loket.extensions import db
+    from loket.ops import scheduler
+    from loket.timeutil import utcnow
+
+    make_user("lama", role="officer", counters=(1,))
+    make_user("baru", role="officer", counters=(1,))
+    old = app.test_client()
+    old.post("/login", data={"username": "lama", "password": "rahasia-123"})
+    fresh = app.test_client()
+    fresh.post("/login", data={"username": "baru", "password": "rahasia-123"})
+    assert old.get("/counter/1").status_code == 200
+    with app.app_context():
+        lama = db.session.scalar(db.select(User).where(User.username == "lama"))
+        row = db.session.scalar(db.select(StaffSession).where(StaffSession.user_id == lama.id))
+        row.created_at = utcnow() - sessions.lifetime() - timedelta(minutes=1)
+        db.session.commit()
+    assert old.get("/counter/1").status_code == 302  # to the login page
+    assert fresh.get("/counter/1").status_code == 200
+    with app.app_context():
+        assert scheduler.JOBS["staff_session_prune"].fn is sessions.prune
+        assert sessions.prune() == 1
+        assert db.session.scalar(db.select(db.func.count()).select_from(StaffSession)) == 1
