@@ -72,6 +72,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.setdefault("RATELIMIT_ENABLED", True)
     # Several workers must count one client's requests together: Redis when scaled out.
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("LOKET_REDIS_URL") or "memory://")
+    # Redis away (restart, upgrade) must not turn every rate-limited request (issuing, login) into a 500:
+    # count in this process's memory meanwhile (limits then hold per process), back to Redis once it answers.
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     limiter.init_app(app)
 
     from importlib import import_module
