@@ -1,5 +1,5 @@
-"""ESC/POS test tools shared by the printer and kiosk tests: a TCP "printer" on 127.0.0.1 that can be
-stopped and restarted on the same port, readers for GS ( k payloads and GS v 0 raster images, a QR decoder.
+"""ESC/POS test tools shared by the printer, kiosk and fault tests: a TCP "printer" on 127.0.0.1 that can be
+stopped (unplugged) and restarted on the same port, readers for GS ( k payloads and GS v 0 raster images, a QR decoder.
 """
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ class TcpPrinter:
         server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         server.bind(("127.0.0.1", self.port))
-        server.listen(8)
+        server.listen(64)
         server.settimeout(0.1)
         self.port = server.getsockname()[1]
         self.server = server
@@ -42,20 +42,33 @@ class TcpPrinter:
                 continue
             except OSError:
                 return
-            with conn:
-                conn.settimeout(5)
-                chunks = []
-                try:
-                    while chunk := conn.recv(65536):
-                        chunks.append(chunk)
-                except OSError:
-                    pass
-                self.jobs.put(b"".join(chunks))
+            self._take(conn)
+        # Unplugged: connections the kernel already accepted (their sender saw success) are still
+        # read, so a stop never loses a slip the server believes printed; then the port closes.
+        self.server.setblocking(False)
+        while True:
+            try:
+                conn, _ = self.server.accept()
+            except OSError:  # BlockingIOError: the backlog is empty
+                return
+            conn.setblocking(True)
+            self._take(conn)
+
+    def _take(self, conn: socket.socket) -> None:
+        with conn:
+            conn.settimeout(5)
+            chunks = []
+            try:
+                while chunk := conn.recv(65536):
+                    chunks.append(chunk)
+            except OSError:
+                pass
+            self.jobs.put(b"".join(chunks))
 
     def stop(self) -> None:
         self._stop.set()
         if self._thread:
-            self._thread.join(2)
+            self._thread.join(15)
         if self.server:
             self.server.close()
             self.server = None

@@ -23,6 +23,7 @@ from sqlalchemy import text
 
 from loket.extensions import db
 from loket.ops.scheduler import job
+from loket.ops.schema import sqlite_path
 from loket.timeutil import office_zone, to_local, utcnow
 
 log = logging.getLogger(__name__)
@@ -59,10 +60,6 @@ def _libpq_args() -> tuple[str, dict]:
     return f"--dbname={url.set(drivername='postgresql', password=None).render_as_string(hide_password=False)}", env
 
 
-def _sqlite_file() -> Path:
-    return Path(_engine_url().database)
-
-
 def default_name(label: str = "manual", now: datetime | None = None) -> str:
     stamp = to_local(now or utcnow()).strftime("%Y%m%d-%H%M%S")
     return f"loket-{stamp}-{label}" + (".db" if _is_sqlite() else ".dump")
@@ -85,7 +82,7 @@ def make_backup(path: str | os.PathLike | None = None, *, label: str = "manual")
     partial = target.with_name(target.name + ".part")
     try:
         if _is_sqlite():
-            source = sqlite3.connect(str(_sqlite_file()), timeout=30)
+            source = sqlite3.connect(str(sqlite_path()), timeout=30)
             copy = sqlite3.connect(str(partial))
             try:
                 with copy:
@@ -160,7 +157,7 @@ def restore(path: str | os.PathLike, *, force: bool = False) -> dict:
                           "make a backup first (`loket backup`), then repeat with --force")
     replaced = make_backup(label="pre-restore") if had_data else None  # the way back from a wrong file
     if _is_sqlite():
-        live = sqlite3.connect(str(_sqlite_file()), timeout=30)
+        live = sqlite3.connect(str(sqlite_path()), timeout=30)
         backup = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
         try:
             with live:
@@ -253,7 +250,7 @@ def recent_backup(label: str, within_hours: float) -> Path | None:
     return None
 
 
-def last_backup_age(now: datetime | None = None) -> timedelta | None:
+def last_backup_age() -> timedelta | None:
     files = backups()
     if not files:
         return None
@@ -261,7 +258,7 @@ def last_backup_age(now: datetime | None = None) -> timedelta | None:
     return datetime.now() - newest
 
 
-def prune(keep_days: int, now: datetime | None = None) -> list[Path]:
+def prune(keep_days: int) -> list[Path]:
     """Remove nightly backups older than `keep_days` (manual and pre-upgrade copies are kept)."""
     cutoff = datetime.now() - timedelta(days=keep_days)
     removed = []

@@ -21,7 +21,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -35,6 +34,7 @@ import requests
 import socketio
 from sqlalchemy import create_engine, text
 
+from escpos_tools import TcpPrinter
 from support import (die_with_parent, free_port, fresh_postgres_url, require_or_skip, require_service,
                      start_loket_serve)
 
@@ -851,70 +851,18 @@ def test_postgres_restart_while_idle_needs_no_loket_restart(services, launch, tm
 
 # --- 5. the kiosk's printer dropped and restored -----------------------------------------------------
 
-class DroppablePrinter:
-    """A raw TCP receipt printer on 127.0.0.1 (one job per connection) that can be unplugged and
-    plugged in again on the same port. Unplugging first takes every connection already queued in the
-    listen backlog (their sender saw success, so the slip must not vanish with the socket), then
-    closes the port: from then on connections are refused and the sender records a failure."""
-
-    def __init__(self):
-        self.port = free_port()
-        self.jobs: list[bytes] = []
-        self._stop = threading.Event()
-        self._thread = None
-
-    def start(self) -> "DroppablePrinter":
-        sock = socket.socket()
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", self.port))
-        sock.listen(64)
-        sock.settimeout(0.05)
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._serve, args=(sock,), daemon=True)
-        self._thread.start()
-        return self
-
-    def _take(self, conn) -> None:
-        with conn:
-            conn.settimeout(10)
-            chunks = []
-            try:
-                while chunk := conn.recv(65536):
-                    chunks.append(chunk)
-            except OSError:
-                pass
-            self.jobs.append(b"".join(chunks))
-
-    def _serve(self, sock) -> None:
-        while not self._stop.is_set():
-            try:
-                conn, _ = sock.accept()
-            except socket.timeout:
-                continue
-            self._take(conn)
-        sock.setblocking(False)
-        while True:  # drain the backlog, then close at once
-            try:
-                conn, _ = sock.accept()
-            except (BlockingIOError, OSError):
-                break
-            conn.setblocking(True)
-            self._take(conn)
-        sock.close()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(15)
-
-
 def test_printer_dropped_mid_load_prints_every_slip_exactly_once(services, launch, tmp_path):
     from loket.printers.connections import validate_config
 
     db_url, redis_url = services
     env = base_env(db_url, redis_url)
     servers = launch(2, env)
-    printer = DroppablePrinter().start()
+    printer = TcpPrinter(port=free_port()).start()  # unplugged and plugged in again on the same port
+    slips: list[bytes] = []
+
+    def arrived() -> list[bytes]:
+        slips.extend(printer.received())
+        return slips
     engine = create_engine(db_url)
     try:
         (key,) = [out.strip() for out in loket_cli(env, tmp_path / "instance", ["kiosk", "key", "1"])]
@@ -962,8 +910,8 @@ def test_printer_dropped_mid_load_prints_every_slip_exactly_once(services, launc
                 "SELECT j.payload, j.attempts, t.number FROM print_jobs j JOIN tickets t ON t.id = j.ticket_id "
                 "WHERE j.kiosk_id = '1'")).all()
         number_of = {bytes(payload): number for payload, _, number in rows}
-        wait_for(lambda: len(printer.jobs) >= total, 20, "the last slips to arrive")
-        printed = Tally(number_of.get(job, "unknown slip") for job in printer.jobs)
+        wait_for(lambda: len(arrived()) >= total, 20, "the last slips to arrive")
+        printed = Tally(number_of.get(job, "unknown slip") for job in arrived())
         assert printed == Tally({d["number"]: 1 for d in issued}), {n: c for n, c in printed.items() if c != 1}
         # the drop really hit the load: some slips needed the retry
         retried = [number for _, attempts, number in rows if attempts > 1]
