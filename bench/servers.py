@@ -306,14 +306,14 @@ class ScreenClient:
                 break
             else:
                 raise ConnectionError(f"namespace connect refused: {packet[:60]!r}")
-        await self.ws.send_str('420["subscribe",{"rooms":["office"]}]')
+        await self.ws.send_str('420["subscribe",{"rooms":["office:1"]}]')
         while True:
             packet = await self._next_text()
             if packet == "2":
                 await self.ws.send_str("3")
             elif packet.startswith("430"):
                 ack = json.loads(packet[3:])[0]
-                if not (isinstance(ack, dict) and ack.get("ok") and "office" in ack.get("rooms", [])):
+                if not (isinstance(ack, dict) and ack.get("ok") and "office:1" in ack.get("rooms", [])):
                     raise ConnectionError(f"subscribe refused: {ack!r}"[:100])
                 break
             # other events arriving before the ack are ignored

@@ -99,17 +99,48 @@ def catalogue():
     pass
 
 
-@catalogue.command("load", help="Load or reload a service standard data file (TOML). Existing tickets are kept; "
-                                "services missing from the file are deactivated, not deleted.")
+@catalogue.command("load", help="Load or reload an office's service standard data file (TOML). Existing tickets "
+                                "are kept; services missing from the file are deactivated, not deleted. With "
+                                "--office CODE the file is that office's (created when new, with a counter per "
+                                "service); without it, the first office's.")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-def catalogue_load(file: str):
-    from loket.catalogue.loader import CatalogueError, load_file
+@click.option("--office", "office_code", default=None, help="The office (unit layanan) code, e.g. dukcapil.")
+@click.option("--prefix", default=None, help="Letters before a new office's ticket numbers (DK → DK-A-001); "
+                                             "required when another office already numbers without one.")
+def catalogue_load(file: str, office_code: str | None, prefix: str | None):
+    from sqlalchemy import select
+
+    from loket.bootstrap import add_counters
+    from loket.catalogue.loader import CatalogueError, load_file, read
+    from loket.extensions import db
+    from loket.offices import scope
+    from loket.offices.models import Office
+    from loket.queue.errors import QueueError
 
     app = _app()
     with app.app_context():
         try:
-            result = load_file(file)
+            data = read(file)
+            office = None
+            if office_code:
+                code = scope.validate_code(office_code)
+                office = db.session.scalar(select(Office).where(Office.code == code))
+                if office is None:
+                    name = str(data["office"].get("short_name") or data["office"].get("name") or code)
+                    office = scope.create_office(code, name=name, prefix=prefix or "")
+                    click.echo(f"Created office '{code}'" + (f" (numbers {office.prefix}-…)" if office.prefix else ""))
+                elif prefix is not None:
+                    office.prefix = scope.validate_prefix(prefix, office=office)
+            result = load_file(file, office)
+            if office is not None:
+                counters = add_counters(office)
+                db.session.commit()
+                if counters:
+                    click.echo(f"Created counters {', '.join(str(c.number) for c in counters)} for '{office.code}'")
         except CatalogueError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(2)
+        except QueueError as exc:
             click.echo(f"Error: {exc}", err=True)
             sys.exit(2)
     click.echo(f"Loaded {file}: {result['created']} created, {result['updated']} updated, "
@@ -140,12 +171,16 @@ def _new_password(password: str | None, generate: bool) -> tuple[str, bool]:
 @click.argument("username")
 @click.option("--role", type=click.Choice(["officer", "supervisor", "admin"]), default="officer", show_default=True)
 @click.option("--name", "display_name", default="", help="Name shown to colleagues (never to visitors).")
-@click.option("--counter", "counters", multiple=True, type=int, help="Counter (loket) number; repeatable.")
+@click.option("--office", "office_code", default=None,
+              help="The office the account works for (default: the first office). An admin without "
+                   "--office manages the whole installation.")
+@click.option("--counter", "counters", multiple=True, type=int, help="Counter (loket) number in the office; "
+                                                                     "repeatable.")
 @click.option("--password", default=None, help="Password (prompted when omitted; a password on the command line "
                                                "ends up in the shell history).")
 @click.option("--generate-password", "generate", is_flag=True, help="Generate a password and print it once.")
-def officer_add(username: str, role: str, display_name: str, counters: tuple[int, ...], password: str | None,
-                generate: bool):
+def officer_add(username: str, role: str, display_name: str, office_code: str | None, counters: tuple[int, ...],
+                password: str | None, generate: bool):
     from sqlalchemy import select
 
     from loket.auth.models import User
@@ -166,18 +201,33 @@ def officer_add(username: str, role: str, display_name: str, counters: tuple[int
         if db.session.scalar(select(User).where(User.username == username)):
             click.echo(f"Error: user '{username}' already exists", err=True)
             sys.exit(2)
+        from loket.offices import scope
+        from loket.queue.errors import QueueError
+
+        try:
+            office = scope.get_office(office_code) if office_code else None
+        except QueueError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(2)
+        if office is None and role != "admin":
+            office = scope.default_office()
         assigned = []
         for number in counters:
-            counter = db.session.scalar(select(Counter).where(Counter.number == number))
+            counter = db.session.scalar(select(Counter).where(
+                Counter.number == number, Counter.office_id == (office.id if office else -1)))
             if counter is None:
-                click.echo(f"Error: no counter {number}", err=True)
+                click.echo(f"Error: no counter {number}" + (f" in office '{office.code}'" if office else
+                                                           " (an installation admin has no counters; "
+                                                           "give --office)"), err=True)
                 sys.exit(2)
             assigned.append(counter)
-        user = User(username=username, role=role, display_name=display_name or username, counters=assigned)
+        user = User(username=username, role=role, display_name=display_name or username, counters=assigned,
+                    office_id=office.id if office else None)
         user.set_password(password)
         db.session.add(user)
         db.session.commit()
-    click.echo(f"Created {role} '{username}'" + (f" at counters {', '.join(map(str, counters))}" if counters else ""))
+    click.echo(f"Created {role} '{username}'" + (f" of office '{office_code}'" if office_code else "")
+               + (f" at counters {', '.join(map(str, counters))}" if counters else ""))
     if generated:
         click.echo(f"One-time password (shown only now): {password}")
 
@@ -233,14 +283,22 @@ def day_close(force: bool):
 @day.command("report", help="What became of a day's tickets per service: served, no-show, not served because "
                             "the office closed, cancelled, still open.")
 @click.option("--date", "day_text", default=None, help="Office-local day (YYYY-MM-DD), default today.")
-def day_report(day_text: str | None):
+@click.option("--office", "office_code", default=None, help="One office only (default: every office).")
+def day_report(day_text: str | None, office_code: str | None):
+    from loket.offices import scope
     from loket.queue.closing import day_summary
+    from loket.queue.errors import QueueError
     from loket.timeutil import local_day
 
     app = _app()
     with app.app_context():
         when = _parse_day(day_text) if day_text else local_day()
-        lines = day_summary(when)
+        try:
+            office = scope.get_office(office_code) if office_code else None
+        except QueueError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(2)
+        lines = day_summary(when, office.id if office else None)
     click.echo(f"Tickets of {when.isoformat()}")
     click.echo(f"{'service':8} {'issued':>6} {'done':>6} {'no-show':>8} {'office closed':>14} {'cancelled':>10} {'open':>5}")
     for line in lines:
@@ -332,7 +390,7 @@ def _add_area_commands() -> None:
     from importlib import import_module
     from importlib.util import find_spec
 
-    for area in ("kiosk", "display", "counter", "feedback", "admin", "printers", "queue", "ops"):
+    for area in ("offices", "kiosk", "display", "counter", "feedback", "admin", "printers", "queue", "ops"):
         name = f"loket.{area}.commands"
         if find_spec(name) is None:
             continue

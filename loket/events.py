@@ -16,11 +16,19 @@ from loket.extensions import db
 
 log = logging.getLogger(__name__)
 
-OFFICE_ROOM = "office"
+def office_room(office_id: int) -> str:
+    """Everything public about one office's queues (kiosks and displays of that office follow it)."""
+    return f"office:{office_id}"
 
 
-def service_room(code: str) -> str:
-    return f"service:{code}"
+def service_room(service_id: int) -> str:
+    """One service's queue, by id: codes repeat across offices."""
+    return f"service:{service_id}"
+
+
+def complaints_room(office_id: int) -> str:
+    """New and updated complaints of one office: its staff only."""
+    return f"complaints:{office_id}"
 
 
 def ticket_room(token: str) -> str:
@@ -37,7 +45,7 @@ class DomainEvent:
 
     name: str
     public: dict
-    rooms: tuple[str, ...] = (OFFICE_ROOM,)
+    rooms: tuple[str, ...] = ()
     # Extra payloads for specific rooms (a ticket's own page gets its token-bound status).
     private: dict[str, dict] = field(default_factory=dict)
 

@@ -1,9 +1,9 @@
 """Socket.IO connection handling: which rooms a screen may join.
 
-Rooms: `office` (everyone), `service:<code>`, `ticket:<token>` (a visitor's own ticket),
-`display:<id>`, `counter:<id>` (logged-in officers assigned to it), `rate:<id>` (a counter's rating
-screen: a browser paired with that counter, or its officer), `complaints` (logged-in staff). Areas add
-their own handlers.
+Rooms: `office:<id>` and `service:<id>` (public queue news of one office, one service),
+`ticket:<token>` (a visitor's own ticket), `display:<id>`, `counter:<id>` (logged-in officers assigned
+to it, in its office), `rate:<id>` (a counter's rating screen: a browser paired with that counter, or
+its officer), `complaints:<office id>` (logged-in staff of that office). Areas add their own handlers.
 """
 from __future__ import annotations
 
@@ -25,23 +25,25 @@ def _is_id(key: str) -> bool:
 def _allowed(room: str) -> bool:
     from loket.auth.models import ROLES
     from loket.display.models import Display
+    from loket.offices.models import Office
     from loket.queue.models import Counter, Service, Ticket
 
     if not isinstance(room, str) or len(room) > 80 or not storable(room):
         return False
-    if room == "office":
-        return True
-    if room == "complaints":  # new/updated complaints: staff only, never an anonymous screen
-        return bool(current_user.is_authenticated and current_user.has_role(*ROLES))
     kind, _, key = room.partition(":")
+    if kind in ("office", "service", "counter", "rate", "complaints") and not _is_id(key):
+        return False
+    if kind == "office":
+        return db.session.get(Office, int(key)) is not None
+    if kind == "complaints":  # new/updated complaints: that office's staff only, never an anonymous screen
+        return bool(current_user.is_authenticated and current_user.has_role(*ROLES)
+                    and current_user.sees_office(int(key)))
     if kind == "service":
-        return db.session.scalar(select(Service.id).where(Service.code == key)) is not None
+        return db.session.get(Service, int(key)) is not None
     if kind == "ticket":
         return db.session.scalar(select(Ticket.id).where(Ticket.token == key)) is not None
     if kind == "display":
         return db.session.get(Display, key) is not None
-    if kind in ("counter", "rate") and not _is_id(key):
-        return False
     if kind == "counter":
         counter = db.session.get(Counter, int(key))
         return bool(counter and current_user.is_authenticated and current_user.may_use_counter(counter))

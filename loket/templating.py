@@ -9,7 +9,6 @@ from urllib.parse import quote, urlencode
 from flask import request
 from flask_babel import format_datetime, get_locale
 
-from loket.catalogue.models import Office
 from loket.timeutil import to_local, zone_abbreviation
 
 
@@ -23,11 +22,20 @@ def init_app(app) -> None:
     @app.context_processor
     def inject():
         return {
-            "office": Office.current(),
+            # The installation's first office; a page about one office passes its own `office`
+            # (explicit context wins over a context processor's).
+            "office": _default_office(),
             "zone_name": zone_abbreviation(),
             "current_locale": str(get_locale() or "id"),
             "switch_lang_url": _switch_url,
         }
+
+
+def _default_office():
+    from loket.offices.models import Office
+    from loket.offices.scope import default_office
+
+    return default_office() or Office(code="", name="Loket", short_name="Loket")
 
 
 def _switch_url(lang: str) -> str:

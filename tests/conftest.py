@@ -100,11 +100,23 @@ def make_user(app):
     from loket.queue.models import Counter
     from sqlalchemy import select
 
-    def make(username="petugas", *, role="officer", counters=(1,), password="rahasia-123"):
+    def make(username="petugas", *, role="officer", counters=(1,), password="rahasia-123", office=None):
+        """`office`: an office code (default: the first office; none for an admin, who then manages
+        the whole installation)."""
+        from loket.offices.models import Office
+        from loket.offices.scope import default_office
+
         with app.app_context():
-            user = User(username=username, role=role, display_name=username.title())
+            if office is not None:
+                office_row = db.session.scalar(select(Office).where(Office.code == office))
+            else:
+                office_row = None if role == "admin" else default_office()
+            user = User(username=username, role=role, display_name=username.title(),
+                        office_id=office_row.id if office_row else None)
             user.set_password(password)
-            user.counters = [db.session.scalar(select(Counter).where(Counter.number == n)) for n in counters]
+            in_office = office_row.id if office_row else default_office().id
+            user.counters = [db.session.scalar(select(Counter).where(Counter.number == n, Counter.office_id == in_office))
+                             for n in counters]
             db.session.add(user)
             db.session.commit()
             return user.id
@@ -147,10 +159,15 @@ def make_counter(ctx):
     from loket.queue.models import Counter, Service
     from sqlalchemy import func, select
 
-    def make(codes=("A",), name=None):
-        number = (db.session.scalar(select(func.max(Counter.number))) or 0) + 1
-        services = [db.session.scalar(select(Service).where(Service.code == c)) for c in codes]
-        counter = Counter(number=number, name=name or f"Loket {number}", services=services)
+    def make(codes=("A",), name=None, office_id=None):
+        """A new counter of `office_id` (default: the first office) serving `codes` of that office."""
+        from loket.offices.scope import default_office
+
+        office_id = office_id or default_office().id
+        number = (db.session.scalar(select(func.max(Counter.number)).where(Counter.office_id == office_id)) or 0) + 1
+        services = [db.session.scalar(select(Service).where(Service.code == c, Service.office_id == office_id))
+                    for c in codes]
+        counter = Counter(office_id=office_id, number=number, name=name or f"Loket {number}", services=services)
         db.session.add(counter)
         db.session.commit()
         return counter
@@ -209,3 +226,31 @@ def browser_type_launch_args(browser_type_launch_args):
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+SECOND_STANDARD = Path(__file__).parent / "fixtures" / "standar-kantor-kedua.toml"
+
+
+@pytest.fixture
+def second_office(app):
+    """A second office, code "dukcapil", numbers "DK-…", with services A and B (the same codes as the
+    first office's), counters 1 and 2 of its own; kiosk 1 and display 1 stay with the first office.
+    Returns {"id", "code", "prefix", "services": {code: id}, "counters": {number: id}, "first": first office id}."""
+    from sqlalchemy import select
+
+    from loket.bootstrap import add_counters
+    from loket.catalogue.loader import load_file
+    from loket.offices.scope import create_office, default_office
+    from loket.queue.models import Service
+
+    with app.app_context():
+        office = create_office("dukcapil", name="Disdukcapil Contoh", prefix="DK")
+        load_file(SECOND_STANDARD, office)
+        counters = add_counters(office)
+        db.session.commit()
+        info = {"id": office.id, "code": office.code, "prefix": office.prefix, "first": default_office().id,
+                "services": {s.code: s.id for s in db.session.scalars(select(Service).where(Service.office_id == office.id))},
+                "counters": {c.number: c.id for c in counters}}
+        db.session.remove()
+    app.extensions["loket.publisher"].sent.clear()
+    return info

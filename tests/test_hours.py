@@ -168,9 +168,10 @@ def test_closing_closes_waiting_tickets_keeps_them_and_logs_each(ctx, monkeypatc
     # one event for the batch (screens redraw once), each visitor's new status in their own room
     assert [e.name for e in published] == ["queue.closed"]
     event = published[0]
-    assert event.public == {"reason": "office_closed", "closed": 2, "services": ["A", "B"],
+    a, b = _ticket(ids["waiting"][0]), _ticket(ids["waiting"][1])
+    assert event.public == {"reason": "office_closed", "closed": 2, "services": ["A", "B"], "offices": [a.office_id],
                             "numbers": ["A-002", "B-002"]}
-    assert event.rooms == ("office", "service:A", "service:B")
+    assert event.rooms == (f"office:{a.office_id}", *sorted({f"service:{a.service_id}", f"service:{b.service_id}"}))
     statuses = {room: status for room, status in event.private.items()}
     assert statuses == {f"ticket:{_ticket(i).token}": core.ticket_status(_ticket(i)) for i in ids["waiting"]}
     assert all(s["state"] == "cancelled" and s["close_reason"] == "office_closed" for s in statuses.values())
@@ -285,8 +286,8 @@ def test_closing_job_tells_screens_when_the_office_closes_and_opens(ctx, publish
         assert "end_of_day" in _scheduled_at(ctx, when)[0]
     office = [e for e in published if e.name.startswith("office.")]
     assert [(e.name, e.public, e.rooms) for e in office] == [
-        ("office.closed", {"open": False, "opens_at": "2026-11-26T07:30:00+08:00"}, ("office",)),
-        ("office.opened", {"open": True, "opens_at": None}, ("office",)),
+        ("office.closed", {"open": False, "opens_at": "2026-11-26T07:30:00+08:00"}, ("office:1",)),
+        ("office.opened", {"open": True, "opens_at": None}, ("office:1",)),
     ]
 
 

@@ -141,7 +141,8 @@ def test_transfer_notifies_the_counter_it_came_from(make_ticket, published):
     event = published[-1]
     assert event.name == "ticket.transferred"
     assert f"counter:{from_counter.id}" in event.rooms
-    assert {"office", "service:A", "service:B"} <= set(event.rooms)
+    a, b = core.get_service("A"), core.get_service("B")
+    assert {f"office:{a.office_id}", f"service:{a.id}", f"service:{b.id}"} <= set(event.rooms)
 
 
 def test_transfer_of_a_waiting_ticket_names_no_counter_room(make_ticket, published):
@@ -221,7 +222,7 @@ def test_events_go_to_rooms_with_token_only_in_the_ticket_room(make_ticket, publ
     ticket = make_ticket("A")
     event = published[-1]
     assert event.name == "ticket.issued"
-    assert "office" in event.rooms and "service:A" in event.rooms
+    assert f"office:{ticket.office_id}" in event.rooms and f"service:{ticket.service_id}" in event.rooms
     assert ticket.token not in str(event.public)
     assert list(event.private) == [f"ticket:{ticket.token}"]
 

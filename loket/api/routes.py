@@ -1,8 +1,10 @@
 """JSON API views for kiosks and integrations: services, issuing a ticket, a ticket's status.
 
-Thin over `loket.kiosk.core` and `loket.queue.core`; input is validated by marshmallow schemas and
-every error is JSON `{"message": ...}` with a 4xx status. The API is exempt from CSRF (no cookies
-are needed) but issuing shares the kiosk's rate limits; naming a kiosk needs its key (X-Kiosk-Key).
+Thin over `loket.kiosk.core` and `loket.queue.core`; input is validated and answers are dumped by
+marshmallow schemas, and every error is JSON `{"message": ...}` with a 4xx status. The API is exempt
+from CSRF (no cookies are needed) but issuing shares the kiosk's rate limits; naming a kiosk needs its
+key (X-Kiosk-Key). Services belong to offices and their codes repeat across offices: an `office`
+code picks one where a code alone is ambiguous.
 """
 from __future__ import annotations
 
@@ -10,7 +12,13 @@ from flask import current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 
 from loket.api import bp
-from loket.api.schemas import TicketRequestSchema, ValidationError
+from loket.api.schemas import (
+    ServiceListSchema,
+    TicketCreatedSchema,
+    TicketRequestSchema,
+    TicketStatusSchema,
+    ValidationError,
+)
 from loket.api.spec import build_spec, documented, error, json_body
 from loket.extensions import csrf
 from loket.kiosk import core as kiosk_core
@@ -18,6 +26,7 @@ from loket.kiosk.keys import HEADER as KEY_HEADER
 from loket.kiosk.keys import api_key_valid
 from loket.kiosk.limits import issue_limits
 from loket.kiosk.links import public_base_url, ticket_url
+from loket.offices import scope
 from loket.queue import core
 from loket.queue.errors import QueueError
 from loket.web import queue_error_message
@@ -63,38 +72,34 @@ def _json_body():
     return body, None
 
 
-def _service_json(info) -> dict:
-    return {"code": info.code, "name": info.name, "open": info.open, "waiting": info.waiting,
-            "estimated_wait_minutes": info.estimated_wait_minutes}
+def _no_store(response):
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _status_json(ticket) -> dict:
     status = core.ticket_status(ticket)
-    return {
-        "number": status["number"],
-        "url": ticket_url(ticket.token),
-        "service": status["service"],
-        "service_name": status["service_name"],
-        "state": status["state"],
-        "priority": status["priority"],
-        "ahead": status["ahead"],
-        "estimated_wait_minutes": status["estimated_wait_minutes"],
-        "counter": status["counter"],
-        "counter_name": status["counter_name"],
-        "call_count": status["call_count"],
-    }
+    return TicketStatusSchema().dump({**status, "url": ticket_url(ticket.token), "office": ticket.service.office})
 
 
 @bp.route("/services")
 @documented(get={
-    "summary": "Services with their waiting count and estimated wait",
+    "summary": "Services with their office, waiting count and estimated wait",
     "tags": ["services"],
-    "responses": {"200": {"description": "Active services in kiosk order.", **json_body("ServiceList")}},
+    "parameters": [{"name": "office", "in": "query", "required": False, "schema": {"type": "string"},
+                    "description": "Only this office's services (its code, e.g. `dukcapil`)."}],
+    "responses": {"200": {"description": "Active services in kiosk order (office by office).",
+                          **json_body("ServiceList")},
+                  "404": error("Unknown office.")},
 })
 def services():
-    office = kiosk_core.office_open()
-    return jsonify({"office_open": office.open,
-                    "services": [_service_json(info) for info in kiosk_core.services_overview()]})
+    code = request.args.get("office")
+    try:
+        offices = [scope.get_office(code)] if code is not None else scope.active_offices()
+    except QueueError as exc:
+        return _problem(queue_error_message(exc), exc.status)
+    return jsonify(ServiceListSchema().dump({"office_open": kiosk_core.office_open().open,
+                                             "services": kiosk_core.services_overview(offices)}))
 
 
 @bp.route("/tickets", methods=["POST"])
@@ -104,15 +109,19 @@ def services():
                    "the background; printing never delays or fails issuing. Naming a `kiosk` needs that "
                    "kiosk's API key in the `X-Kiosk-Key` header (shown to admins on the kiosk's printer "
                    "page, or by `loket kiosk key KIOSK`); only then does the request count against the "
-                   "kiosk's rate limit instead of the client address's.",
+                   "kiosk's rate limit instead of the client address's. Service codes repeat across offices: "
+                   "`office` (a code from `GET /services`) is needed when more than one office of the kiosk "
+                   "(without `kiosk`: of the installation) has the service code.",
     "security": [{}, {"kioskKey": []}],
     "tags": ["tickets"],
     "requestBody": {"required": True, **json_body("TicketRequest")},
     "responses": {
         "201": {"description": "Issued.", **json_body("TicketCreated")},
-        "400": error("Malformed JSON or invalid fields (see `errors`)."),
+        "400": error("Malformed JSON, invalid fields (see `errors`), or a service code several offices have "
+                     "without `office`."),
         "403": error("`kiosk` given without that kiosk's valid `X-Kiosk-Key` header."),
-        "404": error("Unknown service or kiosk."),
+        "404": error("Unknown service, office or kiosk, a service the office does not have, or an office the "
+                     "kiosk does not serve."),
         "409": error("The service or the office is closed."),
         "413": error("Request body too large."),
         "415": error("Not a JSON request."),
@@ -139,31 +148,27 @@ def issue_ticket():
     try:
         if data["kiosk"] is not None:
             kiosk = kiosk_core.get_kiosk(data["kiosk"])
-            ticket, job = kiosk_core.issue(kiosk, data["service"], priority_reason=reason,
+            ticket, job = kiosk_core.issue(kiosk, data["service"], office=data["office"], priority_reason=reason,
                                            priority=data["priority"], print_slip=data["print"])
         else:
-            ticket = core.issue_ticket(data["service"], priority=data["priority"], priority_reason=reason)
+            service = kiosk_core.resolve_service(scope.active_offices(), data["service"], data["office"])
+            ticket = core.issue_ticket(service.code, office_id=service.office_id, priority=data["priority"],
+                                       priority_reason=reason)
             job = None
     except QueueError as exc:
         return _problem(queue_error_message(exc), exc.status)
     status = core.ticket_status(ticket)
-    body = {
-        "number": ticket.number,
+    response = jsonify(TicketCreatedSchema().dump({
+        **status,
         "token": ticket.token,
         "url": ticket_url(ticket.token),
-        "service": ticket.service.code,
-        "service_name": ticket.service.name,
-        "priority": ticket.priority,
-        "ahead": status["ahead"],
-        "estimated_wait_minutes": status["estimated_wait_minutes"],
-        "issued_at": ticket.issued_at.isoformat() + "Z",
+        "office": ticket.service.office,
+        "issued_at": ticket.issued_at,
         "print_job": {"id": job.id, "status": job.status} if job is not None else None,
-    }
-    response = jsonify(body)
+    }))
     response.status_code = 201
     response.headers["Location"] = url_for("api.ticket_status", token=ticket.token)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return _no_store(response)
 
 
 @bp.route("/tickets/<token>")
@@ -180,9 +185,7 @@ def ticket_status(token: str):
         ticket = core.ticket_by_token(token)
     except QueueError as exc:
         return _problem(queue_error_message(exc), exc.status)
-    response = jsonify(_status_json(ticket))
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return _no_store(jsonify(_status_json(ticket)))
 
 
 @bp.route("/openapi.json")

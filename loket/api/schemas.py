@@ -67,6 +67,12 @@ class TicketRequestSchema(Schema):
     error_messages = {"unknown": UNKNOWN_FIELD, "type": NOT_OBJECT}
 
     service = _text(10, required=True, metadata={"description": "Service code, e.g. `A`.", "example": "A"})
+    office = _text(20, load_default=None, allow_none=True,
+                   metadata={"description": "Office code, e.g. `dukcapil` (see `GET /services`). Service codes "
+                                            "repeat across offices: needed only when more than one office of "
+                                            "the kiosk (or, without `kiosk`, of the installation) has the "
+                                            "service code (400 otherwise). With `kiosk`, the office must be one "
+                                            "the kiosk serves (404 otherwise).", "example": "utama"})
     priority = StrictBoolean(load_default=False, error_messages={"null": NOT_NULL},
                              metadata={"description": "Priority ticket (elderly, disabled, pregnant, ...)."})
     priority_reason = fields.String(
@@ -84,9 +90,29 @@ class TicketRequestSchema(Schema):
                            metadata={"description": "Print a slip on the kiosk's printer (when `kiosk` is given)."})
 
 
+class UtcDateTime(fields.DateTime):
+    """A naive UTC datetime (how the database keeps them) written with its "Z"."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else value.replace(tzinfo=None).isoformat() + "Z"
+
+
+class OfficeSchema(Schema):
+    """The office (unit layanan) a service or ticket belongs to."""
+
+    code = fields.String(metadata={"description": "Office code, for `?office=` and the ticket's `office`.",
+                                   "example": "utama"})
+    name = fields.String()
+    prefix = fields.String(metadata={"description": "Letters before the office's ticket numbers (`DK` → "
+                                                    "`DK-A-001`); empty for an office without one.",
+                                     "example": ""})
+
+
 class ServiceSchema(Schema):
     code = fields.String(metadata={"example": "A"})
     name = fields.String()
+    office = fields.Nested(OfficeSchema, metadata={"description": "The office whose service this is "
+                                                                  "(service codes repeat across offices)."})
     open = fields.Boolean(metadata={"description": "False when the office or this service is closed today."})
     waiting = fields.Integer(metadata={"description": "Tickets waiting now."})
     estimated_wait_minutes = fields.Integer(metadata={"description": "Wait a new visitor should expect."})
@@ -98,15 +124,17 @@ class ServiceListSchema(Schema):
 
 
 class TicketCreatedSchema(Schema):
-    number = fields.String(metadata={"example": "A-001"})
+    number = fields.String(metadata={"example": "A-001", "description": "With the office's prefix, if it has "
+                                                                        "one: `DK-A-001`."})
     token = fields.String(metadata={"description": "Unguessable key of the ticket (144 bits)."})
     url = fields.String(metadata={"description": "Absolute address of the ticket page (the QR code's content)."})
     service = fields.String(metadata={"example": "A"})
     service_name = fields.String()
+    office = fields.Nested(OfficeSchema)
     priority = fields.Boolean()
     ahead = fields.Integer(metadata={"description": "People who will be called before this ticket."})
     estimated_wait_minutes = fields.Integer()
-    issued_at = fields.DateTime(metadata={"description": "UTC."})
+    issued_at = UtcDateTime(metadata={"description": "UTC."})
     print_job = fields.Dict(allow_none=True, metadata={"description": "The slip's print job, if one was made."})
 
 
@@ -115,6 +143,7 @@ class TicketStatusSchema(Schema):
     url = fields.String()
     service = fields.String()
     service_name = fields.String()
+    office = fields.Nested(OfficeSchema)
     state = fields.String(metadata={"enum": ["waiting", "called", "serving", "done", "no_show", "cancelled"]})
     priority = fields.Boolean()
     ahead = fields.Integer()
@@ -130,5 +159,5 @@ class ErrorSchema(Schema):
     errors = fields.Dict(metadata={"description": "Per-field problems (validation errors only)."})
 
 
-__all__ = ["ErrorSchema", "ServiceListSchema", "ServiceSchema", "TicketCreatedSchema", "TicketRequestSchema",
-           "TicketStatusSchema", "ValidationError"]
+__all__ = ["ErrorSchema", "OfficeSchema", "ServiceListSchema", "ServiceSchema", "TicketCreatedSchema",
+           "TicketRequestSchema", "TicketStatusSchema", "ValidationError"]

@@ -38,10 +38,11 @@ def build_spec(app, base_url: str = "") -> dict:
         info={"description": "Services, ticket issuing and ticket status for kiosks and integrations. "
                              "Errors are JSON objects with a `message`. Ticket issuing is rate limited "
                              "per kiosk and per client address (HTTP 429); a request counts against a kiosk only when "
-                             "it carries that kiosk's `X-Kiosk-Key`."},
+                             "it carries that kiosk's `X-Kiosk-Key`. Services belong to offices (unit layanan); "
+                             "service codes repeat across offices, so `office` codes pick one where needed."},
         servers=[{"url": base_url or "/"}],
     )
-    for name in ("ErrorSchema", "ServiceSchema", "ServiceListSchema", "TicketRequestSchema",
+    for name in ("ErrorSchema", "OfficeSchema", "ServiceSchema", "ServiceListSchema", "TicketRequestSchema",
                  "TicketCreatedSchema", "TicketStatusSchema"):
         spec.components.schema(name.removesuffix("Schema"), schema=getattr(schemas, name))
     spec.components.security_scheme("kioskKey", {

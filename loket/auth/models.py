@@ -33,6 +33,8 @@ class User(UserMixin, db.Model):
     display_name: Mapped[str] = mapped_column(String(120), default="")
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20), default=OFFICER)
+    # The office the account works for; None only for an installation-wide admin (every office).
+    office_id: Mapped[int | None] = mapped_column(ForeignKey("office.id"), nullable=True, index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     counters: Mapped[list[Counter]] = relationship(secondary=counter_officers, order_by=Counter.number)
@@ -59,7 +61,18 @@ class User(UserMixin, db.Model):
     def has_role(self, *roles: str) -> bool:
         return self.role == ADMIN or self.role in roles
 
+    @property
+    def is_installation_admin(self) -> bool:
+        """An admin of no single office: manages offices and sees every one of them."""
+        return self.role == ADMIN and self.office_id is None
+
+    def sees_office(self, office_id: int | None) -> bool:
+        """May this account see and touch things of `office_id`? Only its own office's."""
+        return self.is_installation_admin or (office_id is not None and office_id == self.office_id)
+
     def may_use_counter(self, counter: Counter) -> bool:
+        if not self.sees_office(counter.office_id):
+            return False
         return self.role == ADMIN or any(c.id == counter.id for c in self.counters)
 
 

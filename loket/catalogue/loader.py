@@ -1,6 +1,7 @@
 """Reads a Standar Pelayanan data file (TOML) and loads it into the database.
 
-Reloading updates services in place by code, so existing tickets keep pointing at them.
+Each office loads its own file (`loket catalogue load FILE --office CODE`); reloading updates that
+office's services in place by code, so existing tickets keep pointing at them.
 """
 from __future__ import annotations
 
@@ -69,9 +70,13 @@ def promised_minutes(completion: dict) -> int | None:
     return total
 
 
-def load(data: dict) -> dict:
-    """Load a validated standard; services missing from it are deactivated, never deleted."""
-    office = db.session.get(Office, 1) or Office(id=1)
+def load(data: dict, office: Office | None = None) -> dict:
+    """Load a validated standard into `office` (default: the installation's first office, created on
+    a first start); its services missing from the file are deactivated, never deleted."""
+    if office is None:
+        from loket.offices.scope import ensure_default_office
+
+        office = ensure_default_office()
     info = data["office"]
     office.name = info.get("name", "")
     office.short_name = info.get("short_name", office.name)
@@ -81,7 +86,7 @@ def load(data: dict) -> dict:
     office.data = info
     db.session.add(office)
 
-    existing = {s.code: s for s in db.session.scalars(select(Service))}
+    existing = {s.code: s for s in db.session.scalars(select(Service).where(Service.office_id == office.id))}
     slugs_in_file = {str(s["slug"]) for s in data["services"]}
     # Free slugs held by other codes first, so a renamed/renumbered file never trips the unique index.
     for service in existing.values():
@@ -92,7 +97,7 @@ def load(data: dict) -> dict:
         code = str(item["code"]).upper()
         service = existing.pop(code, None)
         if service is None:
-            service = Service(code=code)
+            service = Service(code=code, office_id=office.id)
             db.session.add(service)
             created += 1
         else:
@@ -105,9 +110,9 @@ def load(data: dict) -> dict:
         service.active = True
     for service in existing.values():
         service.active = False
-    commit_and_publish(DomainEvent("catalogue.loaded", {"services": len(data["services"])}))
+    commit_and_publish(DomainEvent("catalogue.loaded", {"office": office.id, "services": len(data["services"])}))
     return {"created": created, "updated": updated, "deactivated": len(existing)}
 
 
-def load_file(path: str | Path | None = None) -> dict:
-    return load(read(path))
+def load_file(path: str | Path | None = None, office: Office | None = None) -> dict:
+    return load(read(path), office)

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from loket.counter import rating
 from loket.counter.models import QuickRating, RatingRequest
 from loket.extensions import db
+from loket.offices.scope import require_office
 from loket.queue import core
 from loket.queue.errors import CounterNotAllowed, InvalidInput, NotFound, TransitionNotAllowed
 from loket.queue.models import WAITING, Counter, Service, Ticket, TicketEvent
@@ -28,14 +29,22 @@ CHECKLIST_MAX = 40
 # --- which counters an officer may use -------------------------------------------------------
 
 def usable_counters(user) -> list[Counter]:
-    """Counters the user may work at: the assigned ones, every active one for an admin."""
-    counters = db.session.scalars(select(Counter).where(Counter.active.is_(True)).order_by(Counter.number))
+    """Counters the user may work at, in their own office only: the assigned ones, every active one
+    for an admin (of every office for the installation admin)."""
+    query = select(Counter).where(Counter.active.is_(True))
+    if not user.is_installation_admin:
+        if user.office_id is None:
+            return []
+        query = query.where(Counter.office_id == user.office_id)
+    counters = db.session.scalars(query.order_by(Counter.office_id, Counter.number))
     return [c for c in counters if user.may_use_counter(c)]
 
 
 def counter_for(counter_id: int, user) -> Counter:
-    """The counter, if it exists and the user may act on it (404 / 403 otherwise)."""
+    """The counter, if it exists and the user may act on it (404; 403 for another office's counter or
+    one the officer is not assigned to)."""
     counter = core.get_counter(counter_id)
+    require_office(user, counter.office_id)  # another office's counter: a readable 403
     if not user.may_use_counter(counter):
         raise CounterNotAllowed(N_("Anda tidak ditugaskan di %(counter)s."), counter=counter.name)
     return counter
@@ -129,8 +138,11 @@ def today_counts(officer, *, now: datetime | None = None) -> dict:
     return counts
 
 
-def transfer_targets(ticket: Ticket | None) -> list[Service]:
-    return [s for s in core.active_services() if ticket is None or s.id != ticket.service_id]
+def transfer_targets(ticket: Ticket | None, office_id: int) -> list[Service]:
+    """Services a visitor may be sent on to: the office's own (a transfer stays inside the office)."""
+    if ticket is not None:
+        office_id = ticket.office_id
+    return [s for s in core.active_services(office_id) if ticket is None or s.id != ticket.service_id]
 
 
 # --- acting ---------------------------------------------------------------------------------

@@ -15,7 +15,9 @@ from flask_login import current_user
 from loket.auth.models import OFFICER
 from loket.counter import bp, desk
 from loket.counter import rating as rating_module
+from loket.events import counter_room, service_room
 from loket.extensions import db, htmx
+from loket.offices.scope import active_offices
 from loket.queue import core
 from loket.queue.errors import InvalidInput
 from loket.web import fail, page, role_required
@@ -50,7 +52,7 @@ def _context(counter, *, note: str | None = None) -> dict:
         "waiting": waiting,
         "waiting_total": total,
         "counts": desk.today_counts(current_user),
-        "targets": desk.transfer_targets(ticket),
+        "targets": desk.transfer_targets(ticket, counter.office_id),
         "note": note,
         "state_label": lambda state: core.STATE_LABELS.get(state, state),
     }
@@ -80,8 +82,10 @@ def index():
 @role_required(OFFICER)
 def desk_page(counter_id: int):
     counter = _counter(counter_id)
-    rooms = [f"counter:{counter.id}"] + [f"service:{s.code}" for s in counter.services]
-    return page("counter/desk.html", services=core.active_services(), rooms=rooms,
+    rooms = [counter_room(counter.id)] + [service_room(s.id) for s in counter.services]
+    # Only the counter's own office's services: codes repeat across offices.
+    return page("counter/desk.html", services=core.active_services(counter.office_id), rooms=rooms,
+                several_offices=len(active_offices()) > 1,
                 rate_url=url_for("counter.rate", counter_id=counter.id, key=desk.pairing_key(counter)),
                 **_context(counter))
 

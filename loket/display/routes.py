@@ -4,16 +4,21 @@ from __future__ import annotations
 import time
 
 from flask import current_app, redirect, request, url_for
-from flask_babel import gettext as _
+from flask_login import current_user
 
 from loket.auth.models import ADMIN
 from loket.display import bp
 from loket.display import board as board_module
-from loket.display.settings import display_room, get_display, update_display
-from loket.queue.models import Counter, Service
-from loket.extensions import db
-from loket.web import fail, page, role_required
-from sqlalchemy import select
+from loket.display.settings import display_room, get_display, require_display_admin, settings_choices, update_display
+from loket.offices.scope import active_offices
+from loket.web import page, role_required
+
+
+def _header_office(display):
+    """The office the page header names: the display's own; a shared display names all of them
+    from `board.offices`, and a display of no office falls back to the installation's first."""
+    served = board_module.offices(display)
+    return {"office": served[0]} if len(served) == 1 else {}
 
 
 @bp.route("/<display_id>")
@@ -21,8 +26,9 @@ def show(display_id: str):
     """The full TV page; it then follows `display:<id>` over Socket.IO."""
     display = get_display(display_id)
     return page("display/page.html", display=display, board=board_module.build(display),
-                room=display_room(display.id), timezone=current_app.config["LOKET_TIMEZONE"],
-                server_now_ms=int(time.time() * 1000))
+                ticker=board_module.ticker_text(display), room=display_room(display.id),
+                timezone=current_app.config["LOKET_TIMEZONE"], server_now_ms=int(time.time() * 1000),
+                **_header_office(display))
 
 
 @bp.route("/<display_id>/board")
@@ -35,28 +41,25 @@ def board(display_id: str):
 @bp.route("/<display_id>/ticker")
 def ticker(display_id: str):
     display = get_display(display_id)
-    return page("display/_ticker.html", display=display)
+    return page("display/_ticker.html", display=display, ticker=board_module.ticker_text(display))
 
 
 @bp.route("/<display_id>/settings", methods=["GET", "POST"])
 @role_required(ADMIN)
 def settings(display_id: str):
+    """What a display shows; an office's admin edits only displays of their own office."""
     display = get_display(display_id)
-    services = list(db.session.scalars(select(Service).where(Service.active.is_(True)).order_by(Service.position)))
-    counters = list(db.session.scalars(select(Counter).where(Counter.active.is_(True)).order_by(Counter.number)))
+    require_display_admin(current_user, display)
     saved = False
     if request.method == "POST":
-        numbers = []
-        for raw in request.form.getlist("counters"):
-            if not (raw.isascii() and raw.isdigit()) or len(raw) > 6:
-                fail(400, _("Nomor loket tidak valid."))
-            numbers.append(int(raw))
         update_display(display, name=request.form.get("name", ""),
-                       service_codes=request.form.getlist("services"), counter_numbers=numbers,
+                       service_ids=request.form.getlist("services"), counter_ids=request.form.getlist("counters"),
                        running_text=request.form.get("running_text", ""))
         if not request.headers.get("HX-Request"):
             return redirect(url_for("display.settings", display_id=display.id, saved=1))
         saved = True
     saved = saved or request.args.get("saved") == "1"
+    services, counters = settings_choices(display)
     return page("display/settings.html", "display/_settings_form.html", display=display, services=services,
-                counters=counters, saved=saved)
+                counters=counters, shared=board_module.is_shared(display), saved=saved,
+                several_offices=len(active_offices()) > 1)

@@ -1,16 +1,20 @@
 """Changing what a display shows (services, counters, running text): the display area's domain.
 
-Admins edit it at /display/<id>/settings; the change is committed and published like any other.
+Admins edit it at /display/<id>/settings (an office's admin only a display all of whose offices are
+theirs); the change is committed and published like any other. Which offices a display serves is
+set with `loket office display`.
 """
 from __future__ import annotations
 
 from sqlalchemy import select
 
+from loket.display import board as board_module
 from loket.display.models import Display
 from loket.events import DomainEvent, commit_and_publish
 from loket.extensions import db
+from loket.offices.scope import require_office
 from loket.queue.core import N_
-from loket.queue.errors import InvalidInput, NotFound
+from loket.queue.errors import InvalidInput, NotFound, OfficeNotAllowed
 from loket.queue.models import Counter, Service
 
 MAX_RUNNING_TEXT = 1000
@@ -27,27 +31,53 @@ def get_display(display_id: str) -> Display:
     return display
 
 
-def update_display(display: Display, *, name: str, service_codes: list[str], counter_numbers: list[int],
+def require_display_admin(user, display: Display) -> None:
+    """The installation admin edits any display; an office's admin only one whose offices are all
+    theirs (a shared display belongs to every office on it, so only the installation admin edits it)."""
+    if user.is_installation_admin:
+        return
+    if not display.offices:
+        raise OfficeNotAllowed(N_("Anda tidak berhak membuka data kantor lain."))
+    for office in display.offices:
+        require_office(user, office.id)
+
+
+def settings_choices(display: Display) -> tuple[list[Service], list[Counter]]:
+    """The active services and counters of the display's offices, office by office: what may be picked."""
+    return board_module.shown_services(display, everything=True), board_module.shown_counters(display, everything=True)
+
+
+def _ids(values, message: str) -> list[int]:
+    """Ids from a form (strings of digits) or from code (ints); anything else is an unknown choice."""
+    ids = []
+    for value in values:
+        if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 10:
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise InvalidInput(message)
+        ids.append(value)
+    return list(dict.fromkeys(ids))
+
+
+def update_display(display: Display, *, name: str, service_ids: list[int | str], counter_ids: list[int | str],
                    running_text: str) -> Display:
-    """Save a display's configuration; empty lists mean "show everything"."""
+    """Save a display's configuration; empty lists mean "everything of its offices"."""
     name = (name or "").strip()
     running_text = (running_text or "").strip()
     if len(name) > 120:
         raise InvalidInput(N_("Nama layar terlalu panjang (maksimal 120 karakter)."))
     if len(running_text) > MAX_RUNNING_TEXT:
         raise InvalidInput(N_("Teks berjalan terlalu panjang (maksimal %(max)s karakter)."), max=MAX_RUNNING_TEXT)
-    known_codes = set(db.session.scalars(select(Service.code).where(Service.active.is_(True))))
-    known_numbers = set(db.session.scalars(select(Counter.number).where(Counter.active.is_(True))))
-    codes = list(dict.fromkeys(c.strip().upper() for c in service_codes))
-    if any(c not in known_codes for c in codes):
+    services, counters = settings_choices(display)
+    service_ids = _ids(service_ids, N_("Layanan yang dipilih tidak dikenal."))
+    if any(i not in {s.id for s in services} for i in service_ids):
         raise InvalidInput(N_("Layanan yang dipilih tidak dikenal."))
-    numbers = list(dict.fromkeys(counter_numbers))
-    if any(n not in known_numbers for n in numbers):
+    counter_ids = _ids(counter_ids, N_("Loket yang dipilih tidak dikenal."))
+    if any(i not in {c.id for c in counters} for i in counter_ids):
         raise InvalidInput(N_("Loket yang dipilih tidak dikenal."))
     display.name = name or display.name
-    display.service_codes = codes
-    display.counter_numbers = numbers
+    display.service_ids = service_ids
+    display.counter_ids = counter_ids
     display.running_text = running_text
     commit_and_publish(DomainEvent("display.updated", {"display": display.id}, rooms=(display_room(display.id),)))
     return display
-

@@ -1,7 +1,10 @@
 """What the waiting-room display says when a number is called, as text and as voice clips.
 
 "Nomor antrean A nol nol satu, silakan menuju loket dua": digits one by one, letters by their
-Indonesian name; the clip names match loket/static/audio/id/manifest.json (the offline fallback).
+Indonesian name (an office prefix too: "DK-A-001" is "D K A nol nol satu"); the clip names match
+loket/static/audio/id/manifest.json (the offline fallback). On a display shared by several offices
+the text names the office after the counter; the clips cannot say an arbitrary office name, so they
+say the number and the counter only (the screen shows the office beside the counter).
 """
 from __future__ import annotations
 
@@ -57,7 +60,8 @@ def _word_clip(word: str) -> str:
 
 
 def _number_parts(number: str) -> tuple[list[str], list[str]]:
-    """Spoken words and clip names for a ticket number like "A-001": letters, then digit by digit."""
+    """Spoken words and clip names for a ticket number like "A-001" or "DK-A-001": every letter by
+    its name, every digit one by one, whatever the segments."""
     words, clips = [], []
     for char in number.upper():
         if char in LETTERS:
@@ -69,8 +73,10 @@ def _number_parts(number: str) -> tuple[list[str], list[str]]:
     return words, clips
 
 
-def announcement(number: str, counter: int | None) -> dict:
-    """Text for speech synthesis and the clip sequence for the fallback player (same words)."""
+def announcement(number: str, counter: int | None, office: str | None = None) -> dict:
+    """Text for speech synthesis and the clip sequence for the fallback player (same words).
+
+    `office`: the office's name, said after the counter on a shared display (text only)."""
     words, clips = _number_parts(number or "")
     text = " ".join(["Nomor antrean", *words])
     clips = ["chime", "nomor-antrean", *clips]
@@ -82,4 +88,6 @@ def announcement(number: str, counter: int | None) -> dict:
             clips.append(f"counter-{counter}")
         else:
             clips += [_word_clip(w) for w in counter_words]
+        if office and office.strip():
+            text += ", " + " ".join(office.split())
     return {"text": text, "clips": clips}

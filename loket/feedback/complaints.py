@@ -11,7 +11,7 @@ from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from loket.events import DomainEvent, commit_and_publish
+from loket.events import DomainEvent, commit_and_publish, complaints_room
 from loket.extensions import db
 from loket.feedback import once
 from loket.feedback.models import (
@@ -24,6 +24,7 @@ from loket.feedback.models import (
     RECEIVED,
     Complaint,
 )
+from loket.offices.scope import default_office, require_office
 from loket.queue.errors import InvalidInput, NotFound, TransitionNotAllowed
 from loket.queue.models import Service
 from loket.timeutil import day_bounds_utc, local_day, utcnow
@@ -152,6 +153,14 @@ def get(complaint_id: int) -> Complaint:
     return complaint
 
 
+def get_for_staff(complaint_id: int, user) -> Complaint:
+    """A complaint a staff member may open: of their own office (any office for the installation admin);
+    another office's is a 403, never a quiet empty page."""
+    complaint = get(complaint_id)
+    require_office(user, complaint.office_id)
+    return complaint
+
+
 # --- the day an officer-recorded complaint arrived --------------------------------------------
 
 # A letter or the suggestion box may be opened days later; its complaint counts from the day it came.
@@ -187,9 +196,22 @@ def received_at_for(day: date | None, now: datetime | None = None) -> datetime:
 
 # --- submitting -----------------------------------------------------------------------------
 
+def service_in(office_id: int | None, service_code: str) -> Service | None:
+    """An active service of one office by its code (codes repeat across offices); None = the first office."""
+    if office_id is None:
+        office = default_office()
+        office_id = office.id if office is not None else None
+    code = (service_code or "").strip().upper()[:2]
+    if not code or office_id is None:
+        return None
+    return db.session.scalar(select(Service).where(Service.office_id == office_id, Service.code == code,
+                                                   Service.active.is_(True)))
+
+
 def validate(*, category: str, message: str, service_code: str = "", name: str = "", contact: str = "",
-             channel: str = "web") -> dict[str, str]:
-    """Field → untranslated error message; empty when the input is fine."""
+             channel: str = "web", office_id: int | None = None) -> dict[str, str]:
+    """Field → untranslated error message; empty when the input is fine. The service is looked up in
+    `office_id` (None: the installation's first office)."""
     errors: dict[str, str] = {}
     if category not in CATEGORIES:
         errors["category"] = N_("Pilih jenis: pengaduan, saran atau masukan.")
@@ -204,11 +226,8 @@ def validate(*, category: str, message: str, service_code: str = "", name: str =
         errors["name"] = N_("Nama terlalu panjang (maksimal 120 karakter).")
     if len((contact or "").strip()) > CONTACT_MAX:
         errors["contact"] = N_("Kontak terlalu panjang (maksimal 120 karakter).")
-    if service_code:
-        service = db.session.scalar(select(Service).where(Service.code == service_code.strip().upper()[:2],
-                                                          Service.active.is_(True)))
-        if service is None:
-            errors["service"] = N_("Layanan tidak dikenal.")
+    if service_code and service_in(office_id, service_code) is None:
+        errors["service"] = N_("Layanan tidak dikenal.")
     return errors
 
 
@@ -226,13 +245,35 @@ def _already(submission) -> AlreadySubmitted:
 
 def _event(name: str, complaint: Complaint) -> DomainEvent:
     # Staff-only room; the payload carries no message text and no personal data.
-    return DomainEvent(name, {"id": complaint.id, "status": complaint.status}, rooms=("complaints",))
+    # One room per office: another office's staff never hear of it.
+    return DomainEvent(name, {"id": complaint.id, "status": complaint.status},
+                       rooms=(complaints_room(complaint.office_id),))
+
+
+def office_for_complaint(*, office_id: int | None = None, recorded_by=None, kiosk_id: str | None = None) -> int:
+    """The office a new complaint goes to: the one named; else the recording staff member's own; else
+    the kiosk's when it serves a single office; else the installation's first office."""
+    if office_id is not None:
+        return office_id
+    if recorded_by is not None and getattr(recorded_by, "office_id", None) is not None:
+        return recorded_by.office_id
+    if kiosk_id:
+        from loket.kiosk.models import Kiosk
+
+        kiosk = db.session.get(Kiosk, kiosk_id)
+        if kiosk is not None and len(kiosk.offices) == 1:
+            return kiosk.offices[0].id
+    office = default_office()
+    if office is None:
+        raise NotFound(N_("Belum ada kantor."))
+    return office.id
 
 
 def submit(*, category: str, message: str, channel: str = "web", service_code: str = "", name: str = "",
-           contact: str = "", kiosk_id: str | None = None, recorded_by=None, nonce: str | None = None,
-           now: datetime | None = None) -> Complaint:
-    """Receive a complaint from the public (web/kiosk) or as recorded by an officer for another channel.
+           contact: str = "", kiosk_id: str | None = None, recorded_by=None, office_id: int | None = None,
+           nonce: str | None = None, now: datetime | None = None) -> Complaint:
+    """Receive a complaint from the public (web/kiosk) or as recorded by an officer for another channel,
+    for one office (`office_for_complaint`); a staff member records only for an office they see.
 
     With a form key (`once`), sending the same form again raises AlreadySubmitted carrying the first complaint.
     """
@@ -240,18 +281,20 @@ def submit(*, category: str, message: str, channel: str = "web", service_code: s
     earlier = once.seen(nonce)
     if earlier is not None:
         raise _already(earlier)
+    office_id = office_for_complaint(office_id=office_id, recorded_by=recorded_by, kiosk_id=kiosk_id)
+    if recorded_by is not None:
+        require_office(recorded_by, office_id)
     errors = validate(category=category, message=message, service_code=service_code, name=name,
-                      contact=contact, channel=channel)
+                      contact=contact, channel=channel, office_id=office_id)
     if errors:
         first = next(iter(errors.values()))
         raise InvalidInput(first)
-    service = None
-    if service_code:
-        service = db.session.scalar(select(Service).where(Service.code == service_code.strip().upper()[:2]))
+    service = service_in(office_id, service_code) if service_code else None
     complaint = Complaint(
         code=new_code(),
         category=category,
         channel=channel,
+        office_id=office_id,
         service_id=service.id if service else None,
         message=message.strip(),
         name=(name or "").strip() or None,
@@ -307,8 +350,12 @@ def change_status(complaint: Complaint, status: str, *, response: str = "", offi
     return complaint
 
 
-def listing(status: str | None = None) -> list[Complaint]:
+def listing(status: str | None = None, *, office_id: int | None = None) -> list[Complaint]:
+    """Complaints newest first, by status (`open` = received or in progress), of one office
+    (None: of every office — only the installation admin's pages ask for that)."""
     query = select(Complaint).order_by(Complaint.received_at.desc())
+    if office_id is not None:
+        query = query.where(Complaint.office_id == office_id)
     if status in (RECEIVED, IN_PROGRESS, ANSWERED, CLOSED):
         query = query.where(Complaint.status == status)
     elif status == "open":

@@ -10,6 +10,7 @@ from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, SmallInteger,
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from loket.extensions import db
+from loket.offices.models import Office
 from loket.queue.models import Service
 from loket.timeutil import utcnow
 
@@ -73,6 +74,7 @@ class Complaint(db.Model):
     code: Mapped[str] = mapped_column(String(16), unique=True)
     category: Mapped[str] = mapped_column(String(12))
     channel: Mapped[str] = mapped_column(String(20))
+    office_id: Mapped[int] = mapped_column(ForeignKey("office.id"), index=True)
     service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id"), nullable=True)
     message: Mapped[str] = mapped_column(Text)
     # Personal data: optional, shown to staff only, purged after the retention period.
@@ -90,6 +92,7 @@ class Complaint(db.Model):
     handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
 
     service: Mapped[Service | None] = relationship()
+    office: Mapped[Office] = relationship()
 
     __table_args__ = (Index("ix_complaints_status_received", "status", "received_at"),)
 

@@ -1,6 +1,7 @@
 """Supervisor reports: IKM per service and period, quick ratings beside it, waiting/service times, complaints.
 
-Report periods are office-local calendar months, semesters and years; all figures are read-only queries.
+Report periods are office-local calendar months, semesters and years; all figures are read-only queries,
+each about one office (its services, tickets and complaints; None = the installation's first office).
 """
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from loket.extensions import db
 from loket.feedback import complaints as complaint_domain
 from loket.feedback.ikm import IkmResult, UnsurScore, compute_ikm, minimum_sample, unsur_breakdown
 from loket.feedback.models import COMPLAINT_STATUSES, Complaint, SurveyResponse
-from loket.queue.errors import InvalidInput
+from loket.offices.scope import default_office
+from loket.queue.errors import InvalidInput, NotFound
 from loket.queue.models import DONE, Service, Ticket
 from loket.timeutil import day_bounds_utc, local_day
 
@@ -91,6 +93,20 @@ def parse_period(text: str | None, today: date | None = None) -> Period:
     return Period("year", str(year), date(year, 1, 1), date(year + 1, 1, 1))
 
 
+def _office(office_id: int | None) -> int:
+    if office_id is not None:
+        return office_id
+    office = default_office()
+    if office is None:
+        raise NotFound(N_("Belum ada kantor."))
+    return office.id
+
+
+def _services(office_id: int) -> list[Service]:
+    """Every service of the office (inactive ones too: old answers stay reportable), standard order."""
+    return list(db.session.scalars(select(Service).where(Service.office_id == office_id).order_by(Service.position)))
+
+
 # --- IKM ------------------------------------------------------------------------------------
 
 @dataclass
@@ -108,24 +124,28 @@ class IkmRow:
         return self.result.respondents < self.minimum
 
 
-def _visitors(period: Period) -> dict[int, int]:
-    """Tickets done per service in the period: the population N of the sample size."""
+def _visitors(period: Period, office_id: int) -> dict[int, int]:
+    """Tickets done per service of the office in the period: the population N of the sample size."""
     rows = db.session.execute(
         select(Ticket.service_id, func.count())
-        .where(Ticket.state == DONE, Ticket.day >= period.start, Ticket.day < period.end)
+        .join(Service, Service.id == Ticket.service_id)
+        .where(Service.office_id == office_id, Ticket.state == DONE, Ticket.day >= period.start,
+               Ticket.day < period.end)
         .group_by(Ticket.service_id)
     )
     return {service_id: count for service_id, count in rows}
 
 
-def ikm_report(period: Period) -> tuple[list[IkmRow], IkmRow]:
-    """One row per active service (or service with answers) and the overall row."""
+def ikm_report(period: Period, office_id: int | None = None) -> tuple[list[IkmRow], IkmRow]:
+    """One row per active service of the office (or service with answers) and the office's overall row."""
+    office_id = _office(office_id)
     answers: dict[int, list[tuple[int, ...]]] = {}
-    for response in db.session.scalars(select(SurveyResponse).where(
-            SurveyResponse.period >= period.start, SurveyResponse.period < period.end)):
+    for response in db.session.scalars(select(SurveyResponse).join(Service, Service.id == SurveyResponse.service_id)
+                                       .where(Service.office_id == office_id, SurveyResponse.period >= period.start,
+                                              SurveyResponse.period < period.end)):
         answers.setdefault(response.service_id, []).append(response.answers)
-    visitors = _visitors(period)
-    services = db.session.scalars(select(Service).order_by(Service.position)).all()
+    visitors = _visitors(period, office_id)
+    services = _services(office_id)
     rows = []
     for service in services:
         if not service.active and service.id not in answers:
@@ -140,16 +160,18 @@ def ikm_report(period: Period) -> tuple[list[IkmRow], IkmRow]:
     return rows, overall
 
 
-def suggestions(period: Period, limit: int = 200) -> list[tuple[Service, str]]:
-    """The free-text suggestions of the period's surveys, newest day first; only service and text
-    (never the respondent profile beside it, so a rare profile cannot point at a person)."""
+def suggestions(period: Period, office_id: int | None = None, limit: int = 200) -> list[tuple[Service, str]]:
+    """The free-text suggestions of the period's surveys of the office, newest day first; only service and
+    text (never the respondent profile beside it, so a rare profile cannot point at a person)."""
+    office_id = _office(office_id)
     rows = db.session.execute(
         select(SurveyResponse.service_id, SurveyResponse.suggestion)
-        .where(SurveyResponse.period >= period.start, SurveyResponse.period < period.end,
-               SurveyResponse.suggestion.is_not(None))
+        .join(Service, Service.id == SurveyResponse.service_id)
+        .where(Service.office_id == office_id, SurveyResponse.period >= period.start,
+               SurveyResponse.period < period.end, SurveyResponse.suggestion.is_not(None))
         .order_by(SurveyResponse.period.desc(), SurveyResponse.id.desc()).limit(limit)
     ).all()
-    services = {s.id: s for s in db.session.scalars(select(Service))}
+    services = {s.id: s for s in _services(office_id)}
     return [(services[service_id], text) for service_id, text in rows]
 
 
@@ -163,23 +185,25 @@ class RatingRow:
     distribution: dict[int, int] = field(default_factory=dict)
 
 
-def quick_ratings(period: Period) -> list[RatingRow] | None:
-    """Counter quick ratings per service; None when the counter area has no ratings model yet."""
+def quick_ratings(period: Period, office_id: int | None = None) -> list[RatingRow] | None:
+    """Counter quick ratings per service of the office; None when the counter area has no ratings model yet."""
     try:
         from loket.counter.models import QuickRating
     except ImportError:
         return None
+    office_id = _office(office_id)
     start, end = period.utc_bounds()
     rows = db.session.execute(
         select(QuickRating.service_id, QuickRating.score, func.count())
-        .where(QuickRating.created_at >= start, QuickRating.created_at < end)
+        .join(Service, Service.id == QuickRating.service_id)
+        .where(Service.office_id == office_id, QuickRating.created_at >= start, QuickRating.created_at < end)
         .group_by(QuickRating.service_id, QuickRating.score)
     )
     by_service: dict[int, dict[int, int]] = {}
     for service_id, score, count in rows:
         by_service.setdefault(service_id, {})[int(score)] = count
     result = []
-    for service in db.session.scalars(select(Service).order_by(Service.position)):
+    for service in _services(office_id):
         dist = by_service.get(service.id, {})
         total = sum(dist.values())
         average = sum(score * count for score, count in dist.items()) / total if total else None
@@ -212,17 +236,21 @@ def _minutes(a: datetime | None, b: datetime | None) -> float | None:
     return max(0.0, (b - a).total_seconds() / 60)
 
 
-def service_times(period: Period) -> list[TimeRow]:
-    """The semester evaluation the standard asks for: measured times against the promised time."""
+def service_times(period: Period, office_id: int | None = None) -> list[TimeRow]:
+    """The semester evaluation the standard asks for: measured times against the promised time, per
+    service of the office."""
+    office_id = _office(office_id)
     rows = db.session.execute(
         select(Ticket.service_id, Ticket.issued_at, Ticket.called_at, Ticket.started_at, Ticket.finished_at)
-        .where(Ticket.state == DONE, Ticket.day >= period.start, Ticket.day < period.end)
+        .join(Service, Service.id == Ticket.service_id)
+        .where(Service.office_id == office_id, Ticket.state == DONE, Ticket.day >= period.start,
+               Ticket.day < period.end)
     ).all()
     per: dict[int, list] = {}
     for row in rows:
         per.setdefault(row.service_id, []).append(row)
     result = []
-    for service in db.session.scalars(select(Service).order_by(Service.position)):
+    for service in _services(office_id):
         cases = per.get(service.id, [])
         if not service.active and not cases:
             continue
@@ -247,9 +275,12 @@ class ComplaintSummary:
     open_overdue: int
 
 
-def complaint_summary(period: Period) -> ComplaintSummary:
+def complaint_summary(period: Period, office_id: int | None = None) -> ComplaintSummary:
+    """The office's complaints received in the period: by status and category, and how many ran late."""
+    office_id = _office(office_id)
     start, end = period.utc_bounds()
-    items = db.session.scalars(select(Complaint).where(Complaint.received_at >= start,
+    items = db.session.scalars(select(Complaint).where(Complaint.office_id == office_id,
+                                                       Complaint.received_at >= start,
                                                        Complaint.received_at < end)).all()
     by_status = {status: 0 for status in COMPLAINT_STATUSES}
     by_category: dict[str, int] = {}

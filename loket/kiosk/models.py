@@ -5,9 +5,10 @@ The printer settings are a plain dict understood by `loket.printers.connections.
 from __future__ import annotations
 
 from sqlalchemy import JSON, Boolean, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from loket.extensions import db
+from loket.offices.models import Office, kiosk_offices
 
 
 class Kiosk(db.Model):
@@ -16,6 +17,8 @@ class Kiosk(db.Model):
     name: Mapped[str] = mapped_column(String(120), default="")
     printer: Mapped[dict] = mapped_column(JSON, default=dict)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The offices whose services this kiosk lists (a mall's entrance kiosk: every agency).
+    offices: Mapped[list[Office]] = relationship(secondary=kiosk_offices, order_by=(Office.position, Office.id))
 
 
 # Print jobs belong to kiosks; importing them here puts their table in the metadata

@@ -9,6 +9,7 @@ from flask import Response, abort, current_app, redirect, render_template, reque
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
+from loket.events import office_room
 from loket.kiosk import bp, ticket_bp
 from loket.kiosk import core as kiosk_core
 from loket.kiosk.keys import HEADER as KEY_HEADER
@@ -37,16 +38,35 @@ PRIORITY_LABELS = {
 }
 
 
-def _kiosk_page(template: str, kiosk, status: int = 200, **context) -> Response:
-    response = page(template, status=status, kiosk=kiosk,
-                    idle_seconds=current_app.config.get("LOKET_KIOSK_IDLE_SECONDS", 60), **context)
+def _kiosk_page(template: str, kiosk, status: int = 200, *, office=None, **context) -> Response:
+    """A kiosk screen. `office`: the office it is about (the kiosk's only one, or the one the visitor
+    picked on a multi-office kiosk); None on a multi-office kiosk's office list."""
+    offices = kiosk_core.kiosk_offices(kiosk)
+    several = len(offices) > 1
+    if office is None and not several and offices:
+        office = offices[0]
+    brand = (office.label if office is not None else "") or kiosk.name or kiosk.id
+    extra = {"office": office} if office is not None else {}
+    response = page(template, status=status, kiosk=kiosk, several_offices=several, brand=brand,
+                    # the office segment of URLs: only a multi-office kiosk names the office in its addresses
+                    office_code=office.code if several and office is not None else None,
+                    rooms=" ".join(office_room(o.id) for o in offices),
+                    idle_seconds=current_app.config.get("LOKET_KIOSK_IDLE_SECONDS", 60), **extra, **context)
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
-def _home(kiosk, *, message: str | None = None, status: int = 200) -> Response:
-    return _kiosk_page("kiosk/home.html", kiosk, status=status, services=kiosk_core.services_overview(),
-                       office_state=kiosk_core.office_open(), message=message)
+def _home(kiosk, *, office=None, message: str | None = None, status: int = 200) -> Response:
+    """The kiosk's home: the office list of a multi-office kiosk (unless `office` is given), else the
+    services of its office, with `message` as a notice when something went wrong."""
+    if office is None and kiosk_core.serves_several(kiosk):
+        return _kiosk_page("kiosk/offices.html", kiosk, status=status, offices=kiosk_core.offices_overview(kiosk),
+                           office_state=kiosk_core.office_open(), message=message)
+    if office is None:
+        office = kiosk_core.kiosk_office(kiosk)
+    return _kiosk_page("kiosk/home.html", kiosk, status=status, office=office,
+                       services=kiosk_core.services_overview(office), office_state=kiosk_core.office_open(),
+                       message=message)
 
 
 @bp.route("/")
@@ -62,38 +82,89 @@ def home(kiosk_id: str):
     return _home(kiosk_core.get_kiosk(kiosk_id))
 
 
+@bp.route("/<kiosk_id>/kantor")
+def offices(kiosk_id: str):
+    """The office list alone (a multi-office kiosk's home): htmx refreshes it like the services list."""
+    kiosk = kiosk_core.get_kiosk(kiosk_id)
+    return _kiosk_page("kiosk/_offices.html", kiosk, offices=kiosk_core.offices_overview(kiosk))
+
+
+@bp.route("/<kiosk_id>/kantor/<office_code>")
+def office_home(kiosk_id: str, office_code: str):
+    """The services of one of the kiosk's offices (what a multi-office kiosk shows once one is picked)."""
+    kiosk = kiosk_core.get_kiosk(kiosk_id)
+    return _home(kiosk, office=kiosk_core.kiosk_office(kiosk, office_code))
+
+
+def _services_fragment(kiosk, office):
+    return _kiosk_page("kiosk/_services.html", kiosk, office=office, services=kiosk_core.services_overview(office),
+                       office_state=kiosk_core.office_open())
+
+
 @bp.route("/<kiosk_id>/layanan")
 def services(kiosk_id: str):
-    """The services list alone: htmx refreshes it on queue events and every 30 s."""
+    """The services list alone: htmx refreshes it on queue events and every 30 s. (A multi-office
+    kiosk has no single services list: its office list instead.)"""
     kiosk = kiosk_core.get_kiosk(kiosk_id)
-    return _kiosk_page("kiosk/_services.html", kiosk, services=kiosk_core.services_overview(),
-                       office_state=kiosk_core.office_open())
+    if kiosk_core.serves_several(kiosk):
+        return offices(kiosk_id)
+    return _services_fragment(kiosk, kiosk_core.kiosk_office(kiosk))
+
+
+@bp.route("/<kiosk_id>/kantor/<office_code>/layanan")
+def office_services(kiosk_id: str, office_code: str):
+    kiosk = kiosk_core.get_kiosk(kiosk_id)
+    return _services_fragment(kiosk, kiosk_core.kiosk_office(kiosk, office_code))
+
+
+def _service_page(kiosk, office, code: str):
+    info = kiosk_core.service_info(code, office)
+    return _kiosk_page("kiosk/service.html", kiosk, office=office, info=info, std=info.service.standard or {},
+                       priority_labels=PRIORITY_LABELS, office_state=kiosk_core.office_open())
 
 
 @bp.route("/<kiosk_id>/layanan/<code>")
 def service(kiosk_id: str, code: str):
+    """What to bring for a service. On a multi-office kiosk this old address still works when only
+    one of its offices has the code."""
     kiosk = kiosk_core.get_kiosk(kiosk_id)
-    info = kiosk_core.service_info(code)
-    return _kiosk_page("kiosk/service.html", kiosk, info=info, std=info.service.standard or {},
-                       priority_labels=PRIORITY_LABELS, office_state=kiosk_core.office_open())
+    offices = kiosk_core.kiosk_offices(kiosk)
+    if len(offices) == 1:
+        return _service_page(kiosk, offices[0], code)
+    return _service_page(kiosk, kiosk_core.resolve_service(offices, code).office, code)
+
+
+@bp.route("/<kiosk_id>/kantor/<office_code>/layanan/<code>")
+def office_service(kiosk_id: str, office_code: str, code: str):
+    kiosk = kiosk_core.get_kiosk(kiosk_id)
+    return _service_page(kiosk, kiosk_core.kiosk_office(kiosk, office_code), code)
 
 
 @bp.route("/<kiosk_id>/tiket", methods=["POST"])
 @issue_limits
 def take_ticket(kiosk_id: str):
-    """Plain form post (works without JavaScript); answers with a redirect to the confirmation."""
+    """Plain form post (works without JavaScript); answers with a redirect to the confirmation.
+
+    `service` is the service code; `office` (hidden) the office code, needed on a multi-office kiosk."""
     kiosk = kiosk_core.get_kiosk(kiosk_id)
     code = (request.form.get("service") or "").strip()
+    office_code = (request.form.get("office") or "").strip() or None
     reason = (request.form.get("priority_reason") or "").strip() or None
+    office = None
+    if office_code is not None:
+        try:
+            office = kiosk_core.kiosk_office(kiosk, office_code[:40])
+        except QueueError as exc:  # an office this kiosk does not serve: back to its office list
+            return _home(kiosk, message=queue_error_message(exc), status=exc.status)
     if not code or len(code) > 10:
-        return _home(kiosk, message=_("Pilih layanan terlebih dahulu."), status=400)
+        return _home(kiosk, office=office, message=_("Pilih layanan terlebih dahulu."), status=400)
     if reason is not None and reason not in kiosk_core.KIOSK_PRIORITY_REASONS:
-        return _home(kiosk, message=_("Alasan prioritas tidak dikenal."), status=400)
+        return _home(kiosk, office=office, message=_("Alasan prioritas tidak dikenal."), status=400)
     try:
-        ticket, _job = kiosk_core.issue(kiosk, code, priority_reason=reason)
+        ticket, _job = kiosk_core.issue(kiosk, code, office=office.code if office else None, priority_reason=reason)
     except QueueError as exc:
         # Closed office/service or an unknown service: say so on the kiosk, never a bare error page.
-        return _home(kiosk, message=queue_error_message(exc), status=exc.status)
+        return _home(kiosk, office=office, message=queue_error_message(exc), status=exc.status)
     return redirect(url_for("kiosk.confirmation", kiosk_id=kiosk.id, token=ticket.token), code=303)
 
 
@@ -103,7 +174,8 @@ def confirmation(kiosk_id: str, token: str):
     ticket = kiosk_core.kiosk_ticket(kiosk, token)
     summary = core.ticket_status(ticket)
     url = ticket_url(ticket.token)
-    return _kiosk_page("kiosk/ticket.html", kiosk, ticket=ticket, summary=summary, url=url, qr=qr_svg(url),
+    return _kiosk_page("kiosk/ticket.html", kiosk, office=ticket.service.office, ticket=ticket, summary=summary,
+                       url=url, qr=qr_svg(url),
                        job=kiosk_core.latest_job_for(ticket), printer=jobs.printer_status(kiosk),
                        priority_labels=PRIORITY_LABELS)
 
@@ -122,9 +194,30 @@ def _back_home(message: str, status: int):
     """Answer an error on the kiosk's own home screen (with its idle timer), never a dead end."""
     try:
         kiosk = kiosk_core.get_kiosk((request.view_args or {}).get("kiosk_id"))
+        return _home(kiosk, office=_requested_office(kiosk), message=message, status=status)
     except QueueError:
         return render_template("error.html", message=message, status=status), status
-    return _home(kiosk, message=message, status=status)
+
+
+def _requested_office(kiosk):
+    """The office the failed request was about (its address or the ticket form), if the kiosk serves
+    it: the visitor stays among that office's services. None: the kiosk's home."""
+    code = (request.view_args or {}).get("office_code")
+    if code is None and request.method == "POST":
+        code = request.form.get("office")
+    if not code:
+        return None
+    try:
+        return kiosk_core.kiosk_office(kiosk, str(code)[:40])
+    except QueueError:
+        return None
+
+
+@bp.errorhandler(QueueError)
+def queue_error(exc: QueueError):
+    """An unknown office or service, an office this kiosk does not serve, a ticket of another kiosk:
+    said on the kiosk's home screen (its office list on a multi-office kiosk)."""
+    return _back_home(queue_error_message(exc), exc.status)
 
 
 @bp.errorhandler(CSRFError)

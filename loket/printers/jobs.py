@@ -41,13 +41,12 @@ _threads_lock = threading.Lock()
 
 def ticket_slip(ticket) -> TicketSlip:
     """What a ticket's paper slip shows (office-local time, people ahead, the ticket page's URL)."""
-    from loket.catalogue.models import Office
     from loket.kiosk.links import ticket_url
     from loket.queue import core
     from loket.timeutil import to_local
 
     return TicketSlip(
-        office_name=Office.current().name,
+        office_name=ticket.service.office.name,
         number=ticket.number,
         service_name=ticket.service.name,
         issued_at=to_local(ticket.issued_at),
@@ -59,12 +58,12 @@ def ticket_slip(ticket) -> TicketSlip:
 
 def test_slip(kiosk) -> TicketSlip:
     """A sample ticket for checking a printer; its QR leads to the kiosk's home page."""
-    from loket.catalogue.models import Office
     from loket.kiosk.links import public_base_url
     from loket.timeutil import to_local
 
+    offices = kiosk.offices
     return TicketSlip(
-        office_name=Office.current().name,
+        office_name=offices[0].name if len(offices) == 1 else (kiosk.name or kiosk.id),
         number="TES-000",
         service_name=f"Tes printer {kiosk.name or kiosk.id}",
         issued_at=to_local(utcnow()),

@@ -12,14 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select, update
 
-from loket.events import (
-    OFFICE_ROOM,
-    DomainEvent,
-    commit_and_publish,
-    counter_room,
-    service_room,
-    ticket_room,
-)
+from loket.events import DomainEvent, commit_and_publish, counter_room, office_room, service_room, ticket_room
 from loket.extensions import db
 from loket.ops.scheduler import job
 from loket.queue import core, hours
@@ -62,7 +55,7 @@ def close_day(now: datetime | None = None, *, force: bool = False) -> dict:
     for start in range(0, len(candidates), BATCH):
         closed = _close_batch(candidates[start:start + BATCH], closable, now)
         for ticket in closed:
-            tally[ticket.service.code] += 1
+            tally[core.service_label(ticket.service)] += 1
             numbers.append(ticket.number)
     if numbers:
         log.info("closed %d ticket(s) as not served, office closed: %s", len(numbers), ", ".join(numbers))
@@ -95,13 +88,16 @@ def _close_batch(ticket_ids: list[int], closable, now: datetime) -> list[Ticket]
         db.session.rollback()
         return []
     db.session.flush()
-    services = sorted({t.service.code for t in closed})
+    services = sorted({core.service_label(t.service) for t in closed})
+    service_ids = sorted({t.service_id for t in closed})
+    offices = sorted({t.office_id for t in closed})
     counters = sorted({t.counter_id for t in closed if t.counter_id is not None})
     event = DomainEvent(
         "queue.closed",
-        {"reason": OFFICE_CLOSED, "closed": len(closed), "services": services,
+        {"reason": OFFICE_CLOSED, "closed": len(closed), "services": services, "offices": offices,
          "numbers": [t.number for t in closed]},
-        rooms=(OFFICE_ROOM, *(service_room(code) for code in services), *(counter_room(c) for c in counters)),
+        rooms=(*(office_room(o) for o in offices), *(service_room(s) for s in service_ids),
+               *(counter_room(c) for c in counters)),
         private={ticket_room(t.token): core.ticket_status(t) for t in closed},
     )
     commit_and_publish(event)
@@ -114,18 +110,25 @@ def closed_tickets(day) -> list[Ticket]:
         select(Ticket).where(Ticket.day == day, Ticket.close_reason == OFFICE_CLOSED).order_by(Ticket.id)))
 
 
-def day_summary(day) -> list[dict]:
+def day_summary(day, office_id: int | None = None) -> list[dict]:
     """Per service, what became of an office-local day's tickets (the end-of-day report):
-    issued, done, no_show, office_closed (not served), cancelled (other reasons), open (still active)."""
-    rows = db.session.execute(
-        select(Service.code, Service.name, Ticket.state, Ticket.close_reason, func.count())
+    issued, done, no_show, office_closed (not served), cancelled (other reasons), open (still active).
+    Services are named as numbers show them ("A", "DK-A"); `office_id` keeps one office's."""
+    from loket.offices.models import Office
+
+    query = (
+        select(Office.prefix, Service.code, Service.name, Ticket.state, Ticket.close_reason, func.count())
         .join(Service, Service.id == Ticket.service_id)
+        .join(Office, Office.id == Service.office_id)
         .where(Ticket.day == day)
-        .group_by(Service.code, Service.name, Ticket.state, Ticket.close_reason)
-        .order_by(Service.code)
-    ).all()
+        .group_by(Office.position, Office.prefix, Service.code, Service.name, Ticket.state, Ticket.close_reason)
+        .order_by(Office.position, Office.prefix, Service.code)
+    )
+    if office_id is not None:
+        query = query.where(Ticket.office_id == office_id)
     summary: dict[str, dict] = {}
-    for code, name, state, reason, count in rows:
+    for prefix, code, name, state, reason, count in db.session.execute(query).all():
+        code = f"{prefix}-{code}" if prefix else code
         line = summary.setdefault(code, {"service": code, "name": name, "issued": 0, "done": 0, "no_show": 0,
                                          OFFICE_CLOSED: 0, "cancelled": 0, "open": 0})
         line["issued"] += count
@@ -172,7 +175,11 @@ def scheduled_close(run) -> str:
 
 
 def announce(office: hours.OfficeState) -> None:
-    """Tell every screen the office opened or closed (kiosks show or drop the closed notice)."""
+    """Tell every screen the office opened or closed (kiosks show or drop the closed notice). Office
+    hours are the installation's, so every office's room hears it."""
+    from loket.offices.scope import active_offices
+
     opens_at = office.opens_at.isoformat() if office.opens_at else None
     commit_and_publish(DomainEvent("office.opened" if office.open else "office.closed",
-                                   {"open": office.open, "opens_at": opens_at}, rooms=(OFFICE_ROOM,)))
+                                   {"open": office.open, "opens_at": opens_at},
+                                   rooms=tuple(office_room(o.id) for o in active_offices())))

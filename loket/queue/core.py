@@ -12,7 +12,7 @@ from flask import current_app
 from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.orm import aliased
 
-from loket.events import DomainEvent, OFFICE_ROOM, commit_and_publish, counter_room, service_room, ticket_room
+from loket.events import DomainEvent, commit_and_publish, counter_room, office_room, service_room, ticket_room
 from loket.extensions import db
 from loket.queue import hours
 from loket.queue.errors import (
@@ -72,9 +72,14 @@ STATE_LABELS = {
 
 # --- look-ups -------------------------------------------------------------------------------
 
-def get_service(code: str) -> Service:
+def get_service(code: str, office_id: int | None = None) -> Service:
+    """An active service of one office by its code (codes repeat across offices); without
+    `office_id`, of the installation's first office (a single-office installation's only one)."""
     code = (code or "").strip().upper()
-    service = db.session.scalar(select(Service).where(Service.code == code, Service.active.is_(True)))
+    if office_id is None:
+        office_id = _default_office_id()
+    service = db.session.scalar(select(Service).where(Service.office_id == office_id, Service.code == code,
+                                                      Service.active.is_(True)))
     if service is None:
         raise NotFound(N_("Layanan '%(code)s' tidak dikenal."), code=code[:10])
     return service
@@ -96,8 +101,32 @@ def ticket_by_token(token: str) -> Ticket:
     return ticket
 
 
-def active_services() -> list[Service]:
-    return list(db.session.scalars(select(Service).where(Service.active.is_(True)).order_by(Service.position)))
+def _default_office_id() -> int:
+    from loket.offices.scope import default_office
+
+    office = default_office()
+    if office is None:
+        raise NotFound(N_("Belum ada kantor."))
+    return office.id
+
+
+def active_services(office_id: int | None = None) -> list[Service]:
+    """Active services of one office (of every office when `office_id` is None), in standard order."""
+    query = select(Service).where(Service.active.is_(True))
+    if office_id is not None:
+        query = query.where(Service.office_id == office_id)
+    return list(db.session.scalars(query.order_by(Service.office_id, Service.position)))
+
+
+def service_label(service: Service) -> str:
+    """A service's code as a ticket number shows it: "A", or "DK-A" in an office with a prefix."""
+    prefix = service.office.prefix if service.office is not None else ""
+    return f"{prefix}-{service.code}" if prefix else service.code
+
+
+def ticket_number(service: Service, seq: int) -> str:
+    """"A-001", or "DK-A-001" for an office with a prefix: unambiguous on a kiosk or TV shared by offices."""
+    return f"{service_label(service)}-{seq:03d}"
 
 
 # --- issuing --------------------------------------------------------------------------------
@@ -126,10 +155,10 @@ def _next_sequence(service: Service, day: date) -> int:
     ).scalar_one()
 
 
-def issue_ticket(service_code: str, *, priority: bool = False, priority_reason: str | None = None,
+def issue_ticket(service_code: str, *, office_id: int | None = None, priority: bool = False, priority_reason: str | None = None,
                  kiosk: str | None = None, now: datetime | None = None) -> Ticket:
-    """Give a visitor the next number of a service for today (office-local)."""
-    service = get_service(service_code)
+    """Give a visitor the next number of one office's service for today (office-local)."""
+    service = get_service(service_code, office_id)
     now = now or utcnow()
     day = local_day(now)
     office = hours.state(now)
@@ -147,7 +176,8 @@ def issue_ticket(service_code: str, *, priority: bool = False, priority_reason: 
     seq = _next_sequence(service, day)
     ticket = Ticket(
         token=secrets.token_urlsafe(18),  # 144 bits
-        number=f"{service.code}-{seq:03d}",
+        office_id=service.office_id,
+        number=ticket_number(service, seq),
         seq=seq,
         day=day,
         issued_service_id=service.id,
@@ -316,7 +346,7 @@ def transfer(ticket: Ticket, target_code: str, *, note: str = "", officer=None) 
     _check(ticket, "transfer")
     if ticket.counter is not None:
         _check_counter(ticket.counter, officer)
-    target = get_service(target_code)
+    target = get_service(target_code, ticket.office_id)  # a transfer stays inside the office
     if target.id == ticket.service_id:
         raise InvalidInput(N_("Tiket sudah berada di layanan %(name)s."), name=target.name)
     note = (note or "").strip()
@@ -334,7 +364,7 @@ def transfer(ticket: Ticket, target_code: str, *, note: str = "", officer=None) 
     ticket.started_at = None
     _log(ticket, "transferred", officer=officer, counter=from_counter, note=note or None,
          data={"from": source.code, "to": target.code})
-    rooms = (service_room(source.code),)
+    rooms = (service_room(source.id),)
     if from_counter is not None:  # the counter it left must drop it from its screen
         rooms += (counter_room(from_counter.id),)
     commit_and_publish(_event("ticket.transferred", ticket, extra_rooms=rooms))
@@ -357,7 +387,7 @@ def set_paused(counter: Counter, paused: bool, *, officer=None) -> Counter:
     commit_and_publish(DomainEvent(
         "counter.paused" if paused else "counter.resumed",
         {"counter": counter.number, "counter_name": counter.name, "paused": counter.paused},
-        rooms=(OFFICE_ROOM, counter_room(counter.id)),
+        rooms=(office_room(counter.office_id), counter_room(counter.id)),
     ))
     return counter
 
@@ -365,12 +395,12 @@ def set_paused(counter: Counter, paused: bool, *, officer=None) -> Counter:
 def set_counter_services(counter: Counter, codes: list[str], *, officer=None) -> Counter:
     """Choose which services a counter draws from today."""
     _check_counter(counter, officer)
-    services = [get_service(code) for code in dict.fromkeys(codes)]
+    services = [get_service(code, counter.office_id) for code in dict.fromkeys(codes)]
     counter.services = services
     commit_and_publish(DomainEvent(
         "counter.services",
         {"counter": counter.number, "services": [s.code for s in services]},
-        rooms=(OFFICE_ROOM, counter_room(counter.id)),
+        rooms=(office_room(counter.office_id), counter_room(counter.id)),
     ))
     return counter
 
@@ -381,19 +411,20 @@ def set_service_closed(service: Service, closed: bool, *, day: date | None = Non
     commit_and_publish(DomainEvent(
         "service.closed" if closed else "service.opened",
         {"service": service.code, "open": not closed},
-        rooms=(OFFICE_ROOM, service_room(service.code)),
+        rooms=(office_room(service.office_id), service_room(service.id)),
     ))
     return service
 
 
 # --- reading the queue ----------------------------------------------------------------------
 
-def waiting_counts(day: date | None = None) -> dict[int, int]:
+def waiting_counts(day: date | None = None, office_ids: list[int] | None = None) -> dict[int, int]:
+    """Waiting tickets per service id today (of some offices only, when `office_ids` is given)."""
     day = day or local_day()
-    rows = db.session.execute(
-        select(Ticket.service_id, func.count()).where(Ticket.state == WAITING, Ticket.day == day)
-        .group_by(Ticket.service_id)
-    )
+    query = select(Ticket.service_id, func.count()).where(Ticket.state == WAITING, Ticket.day == day)
+    if office_ids is not None:
+        query = query.where(Ticket.office_id.in_(office_ids))
+    rows = db.session.execute(query.group_by(Ticket.service_id))
     return {service_id: count for service_id, count in rows}
 
 
@@ -497,6 +528,9 @@ def _event(name: str, ticket: Ticket, extra_rooms: tuple[str, ...] = ()) -> Doma
     counter = ticket.counter
     public = {
         "number": ticket.number,
+        "office": ticket.office_id,
+        "service_id": ticket.service_id,
+        "counter_id": ticket.counter_id,
         "service": ticket.service.code,
         "service_name": ticket.service.name,
         "state": ticket.state,
@@ -505,7 +539,7 @@ def _event(name: str, ticket: Ticket, extra_rooms: tuple[str, ...] = ()) -> Doma
         "counter_name": counter.name if counter else None,
         "call_count": ticket.call_count,
     }
-    rooms = (OFFICE_ROOM, service_room(ticket.service.code), *extra_rooms)
+    rooms = (office_room(ticket.office_id), service_room(ticket.service_id), *extra_rooms)
     if counter is not None:
         rooms += (counter_room(counter.id),)
     return DomainEvent(name, public, rooms=rooms, private={ticket_room(ticket.token): ticket_status(ticket)})

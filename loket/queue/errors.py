@@ -42,3 +42,9 @@ class OfficeClosed(QueueError):
     """Outside office hours (or a holiday): no tickets are issued."""
 
     status = 409
+
+
+class OfficeNotAllowed(QueueError):
+    """A staff member reached for another office's counter, ticket, complaint or report."""
+
+    status = 403

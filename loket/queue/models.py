@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import JSON, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from loket.extensions import db
+from loket.offices.models import Office
 from loket.timeutil import utcnow
 
 WAITING, CALLED, SERVING, DONE, NO_SHOW, CANCELLED = "waiting", "called", "serving", "done", "no_show", "cancelled"
@@ -30,8 +31,9 @@ class Service(db.Model):
 
     __tablename__ = "services"
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(2), unique=True)
-    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("office.id"))
+    code: Mapped[str] = mapped_column(String(2))  # unique within the office
+    slug: Mapped[str] = mapped_column(String(80))
     position: Mapped[int] = mapped_column(Integer, default=0)
     name: Mapped[str] = mapped_column(String(200))
     standard: Mapped[dict] = mapped_column(JSON, default=dict)
@@ -40,6 +42,13 @@ class Service(db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # A service closed for the day: the kiosk issues nothing for it until the next office day.
     closed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+    office: Mapped[Office] = relationship(lazy="joined")
+
+    __table_args__ = (
+        UniqueConstraint("office_id", "code", name="services_office_id_code_key"),
+        UniqueConstraint("office_id", "slug", name="services_office_id_slug_key"),
+    )
 
     def is_open_on(self, day: date) -> bool:
         return self.active and self.closed_on != day
@@ -53,11 +62,15 @@ class Counter(db.Model):
 
     __tablename__ = "counters"
     id: Mapped[int] = mapped_column(primary_key=True)
-    number: Mapped[int] = mapped_column(Integer, unique=True)
+    office_id: Mapped[int] = mapped_column(ForeignKey("office.id"))
+    number: Mapped[int] = mapped_column(Integer)  # unique within the office
     name: Mapped[str] = mapped_column(String(80))
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     services: Mapped[list[Service]] = relationship(secondary=counter_services, order_by=Service.position)
+    office: Mapped[Office] = relationship(lazy="joined")
+
+    __table_args__ = (UniqueConstraint("office_id", "number", name="counters_office_id_number_key"),)
 
     def __repr__(self) -> str:
         return f"<Counter {self.number}>"
@@ -78,6 +91,8 @@ class Ticket(db.Model):
     __tablename__ = "tickets"
     id: Mapped[int] = mapped_column(primary_key=True)
     token: Mapped[str] = mapped_column(String(64), unique=True)
+    # The office of the service it was issued for; a transfer stays inside the office.
+    office_id: Mapped[int] = mapped_column(ForeignKey("office.id"))
     number: Mapped[str] = mapped_column(String(16))
     seq: Mapped[int] = mapped_column(Integer)
     day: Mapped[date] = mapped_column(Date)
@@ -104,6 +119,7 @@ class Ticket(db.Model):
     __table_args__ = (
         Index("ix_tickets_queue", "service_id", "state", "priority", "queued_at"),
         Index("ix_tickets_number_day", "issued_service_id", "day", "seq", unique=True),
+        Index("ix_tickets_office_day", "office_id", "day", "state"),
     )
 
     @property

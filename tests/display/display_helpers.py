@@ -46,25 +46,33 @@ def speech_stub(voice_langs=("en-US", "id"), speak_ms=150, clip_ms=20) -> str:
 """ % (json.dumps(list(voice_langs)), speak_ms, clip_ms)
 
 
-def counter(number: int):
+def _office_id(office_id: int | None) -> int:
+    from loket.offices.scope import default_office
+
+    return office_id if office_id is not None else default_office().id
+
+
+def counter(number: int, office_id: int | None = None):
+    """Counter `number` of an office (default: the first office; numbers repeat across offices)."""
     from loket.extensions import db
     from loket.queue.models import Counter
 
-    return db.session.scalar(select(Counter).where(Counter.number == number))
+    return db.session.scalar(select(Counter).where(Counter.number == number, Counter.office_id == _office_id(office_id)))
 
 
-def service(code: str):
+def service(code: str, office_id: int | None = None):
+    """Service `code` of an office (default: the first office; codes repeat across offices)."""
     from loket.extensions import db
     from loket.queue.models import Service
 
-    return db.session.scalar(select(Service).where(Service.code == code))
+    return db.session.scalar(select(Service).where(Service.code == code, Service.office_id == _office_id(office_id)))
 
 
-def call_at(counter_number: int, code: str):
-    """Call the next ticket of service `code` at counter `counter_number` (through the domain)."""
+def call_at(counter_number: int, code: str, office_id: int | None = None):
+    """Call the next ticket of service `code` at counter `counter_number` of an office (through the domain)."""
     from loket.queue import core
 
-    return core.call_next(counter(counter_number), services=[service(code)])
+    return core.call_next(counter(counter_number, office_id), services=[service(code, office_id)])
 
 
 def open_display(page, url: str, display_id: str = "1"):

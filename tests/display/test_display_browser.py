@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from display_helpers import call_at, counter, open_display, speech_stub
+from display_helpers import call_at, counter, open_display, service, speech_stub
 
 pytestmark = pytest.mark.browser
 
@@ -47,7 +47,7 @@ def wait_spoken(page, n: int, timeout=10_000):
 
 
 def test_display_board_shows_calls_counters_waiting_clock_and_office(tv, ctx, make_ticket, artifacts):
-    from loket.catalogue.models import Office
+    from loket.offices.scope import default_office
     from loket.queue import core
 
     for code in ("A", "A", "A", "B", "B"):
@@ -75,7 +75,7 @@ def test_display_board_shows_calls_counters_waiting_clock_and_office(tv, ctx, ma
     assert b_card.locator(".next-number").all_inner_texts() == ["B-001", "B-002"]
     assert page.locator("#board .service-card").count() == 6
 
-    office = Office.current()
+    office = default_office()
     assert page.locator(".office-name").inner_text() == office.name
     assert office.maklumat and office.maklumat[:40] in page.locator("#ticker").inner_text()
 
@@ -156,7 +156,7 @@ def test_display_settings_filter_services_counters_and_running_text(tv, ctx, mak
 
     for code in ("A", "B", "C"):
         make_ticket(code)
-    update_display(get_display("1"), name="Ruang tunggu B", service_codes=["B"], counter_numbers=[2],
+    update_display(get_display("1"), name="Ruang tunggu B", service_ids=[service("B").id], counter_ids=[counter(2).id],
                    running_text="Pelayanan tutup pukul 15.00 WITA")
     page = tv()
     assert page.locator("#board .service-card").evaluate_all("cards => cards.map(c => c.dataset.service)") == ["B"]
@@ -171,7 +171,7 @@ def test_display_settings_filter_services_counters_and_running_text(tv, ctx, mak
     assert page.locator("#board .history").count() == 0
 
     # A change of settings is pushed to the open screen (board and running text).
-    update_display(get_display("1"), name="Ruang tunggu", service_codes=[], counter_numbers=[],
+    update_display(get_display("1"), name="Ruang tunggu", service_ids=[], counter_ids=[],
                    running_text="Pengumuman baru")
     page.wait_for_function("document.querySelector('#ticker').innerText.trim() === 'Pengumuman baru'")
     page.wait_for_function("document.querySelectorAll('#board .service-card').length === 6")

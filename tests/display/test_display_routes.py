@@ -7,7 +7,7 @@ import pytest
 from loket.display.models import Display
 from loket.extensions import db, socketio
 
-from display_helpers import call_at, login_as
+from display_helpers import call_at, counter, login_as, service
 
 
 def test_display_page_is_public_and_shows_the_board(client, ctx, make_ticket):
@@ -57,14 +57,16 @@ def test_settings_need_an_admin(app, client, make_user):
 
 
 def test_admin_saves_display_settings_and_the_display_is_told(admin_client, ctx, published):
+    b, a = service("B").id, service("A").id
+    two, three = counter(2).id, counter(3).id
     response = admin_client.post("/display/1/settings", data={
-        "name": "Ruang tunggu lantai 1", "services": ["B", "a"], "counters": ["2", "3"],
+        "name": "Ruang tunggu lantai 1", "services": [str(b), str(a), str(b)], "counters": [str(two), str(three)],
         "running_text": "  Maklumat: kami siap melayani.  "})
     assert response.status_code == 302 and "saved=1" in response.headers["Location"]
     db.session.expire_all()
     display = db.session.get(Display, "1")
-    assert (display.name, display.service_codes, display.counter_numbers, display.running_text) == (
-        "Ruang tunggu lantai 1", ["B", "A"], [2, 3], "Maklumat: kami siap melayani.")
+    assert (display.name, display.service_ids, display.counter_ids, display.running_text) == (
+        "Ruang tunggu lantai 1", [b, a], [two, three], "Maklumat: kami siap melayani.")
     assert [e.name for e in published][-1] == "display.updated"
     assert published[-1].rooms == ("display:1",)
     page = admin_client.get("/display/1/settings?saved=1").get_data(as_text=True)
@@ -75,22 +77,23 @@ def test_admin_saves_display_settings_and_the_display_is_told(admin_client, ctx,
     assert fragment.status_code == 200 and fragment.get_data(as_text=True).lstrip().startswith("<form")
     db.session.expire_all()
     display = db.session.get(Display, "1")
-    assert display.service_codes == [] and display.counter_numbers == [] and display.name == "Ruang tunggu lantai 1"
+    assert display.service_ids == [] and display.counter_ids == [] and display.name == "Ruang tunggu lantai 1"
 
 
 @pytest.mark.parametrize("data, message", [
     ({"services": ["ZZ"]}, "Layanan yang dipilih tidak dikenal."),
     ({"services": ["A" * 500]}, "Layanan yang dipilih tidak dikenal."),
-    ({"counters": ["dua"]}, "Nomor loket tidak valid."),
-    ({"counters": ["-1"]}, "Nomor loket tidak valid."),
+    ({"services": ["999"]}, "Layanan yang dipilih tidak dikenal."),
+    ({"counters": ["dua"]}, "Loket yang dipilih tidak dikenal."),
+    ({"counters": ["-1"]}, "Loket yang dipilih tidak dikenal."),
     ({"counters": ["99"]}, "Loket yang dipilih tidak dikenal."),
-    ({"counters": ["9" * 400]}, "Nomor loket tidak valid."),
+    ({"counters": ["9" * 400]}, "Loket yang dipilih tidak dikenal."),
     ({"name": "n" * 121}, "Nama layar terlalu panjang"),
     ({"running_text": "x" * 1001}, "Teks berjalan terlalu panjang"),
 ])
 def test_display_settings_reject_bad_input_with_a_readable_400(admin_client, ctx, data, message):
     before = db.session.get(Display, "1")
-    snapshot = (before.name, list(before.service_codes), list(before.counter_numbers), before.running_text)
+    snapshot = (before.name, list(before.service_ids), list(before.counter_ids), before.running_text)
     response = admin_client.post("/display/1/settings", data=data)
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
@@ -98,7 +101,7 @@ def test_display_settings_reject_bad_input_with_a_readable_400(admin_client, ctx
     assert htmx.status_code == 400 and htmx.headers["HX-Retarget"] == "#messages"
     db.session.expire_all()
     after = db.session.get(Display, "1")
-    assert (after.name, after.service_codes, after.counter_numbers, after.running_text) == snapshot
+    assert (after.name, after.service_ids, after.counter_ids, after.running_text) == snapshot
 
 
 def received(client, name):
@@ -109,7 +112,10 @@ def test_renderer_pushes_one_board_per_display_and_announces_only_where_shown(ap
     from loket.display.settings import get_display, update_display
     from loket.queue import core
 
-    db.session.add(Display(id="lobby-b", name="Lobi B", service_codes=["B"], counter_numbers=[], running_text=""))
+    from loket.offices.scope import default_office
+
+    db.session.add(Display(id="lobby-b", name="Lobi B", service_ids=[service("B").id], counter_ids=[], running_text="",
+                           offices=[default_office()]))
     db.session.commit()
     screens = {}
     for room in ("display:1", "display:1", "display:lobby-b"):
@@ -144,8 +150,8 @@ def test_renderer_pushes_one_board_per_display_and_announces_only_where_shown(ap
 
     # Ratings and the like do not re-render boards; a settings change renders only its display.
     before = renderer.renders
-    update_display(get_display("lobby-b"), name="Lobi B", service_codes=["B", "C"], counter_numbers=[],
-                   running_text="Antrean C dibuka")
+    update_display(get_display("lobby-b"), name="Lobi B", service_ids=[service("B").id, service("C").id],
+                   counter_ids=[], running_text="Antrean C dibuka")
     assert renderer.renders - before == 1
     assert received(screens["display:1"][0], "swap") == []
     swaps = received(lobby, "swap")
@@ -171,7 +177,7 @@ def test_display_strings_have_english_translations(admin_client, client):
     page = admin_client.get("/display/1/settings?lang=en").get_data(as_text=True)
     assert "Display settings" in page and "Services shown (none selected = all)" in page
     response = admin_client.post("/display/1/settings", data={"counters": ["dua"]})
-    assert response.status_code == 400 and "Invalid counter number." in response.get_data(as_text=True)
+    assert response.status_code == 400 and "The selected counter is unknown." in response.get_data(as_text=True)
     response = admin_client.post("/display/1/settings", data={"running_text": "x" * 1001})
     assert "The running text is too long (at most 1000 characters)." in response.get_data(as_text=True)
     assert "Display 9 not found." in client.get("/display/9?lang=en").get_data(as_text=True)

@@ -189,9 +189,15 @@ def test_openapi_document_is_generated_from_the_views(client):
     request_schema = spec["components"]["schemas"]["TicketRequest"]
     assert request_schema["required"] == ["service"]
     assert request_schema["properties"]["service"]["type"] == "string"
-    assert set(request_schema["properties"]) == {"service", "priority", "priority_reason", "kiosk", "print"}
+    assert set(request_schema["properties"]) == {"service", "office", "priority", "priority_reason", "kiosk", "print"}
     created = spec["components"]["schemas"]["TicketCreated"]["properties"]
-    assert {"number", "token", "url", "service", "ahead", "estimated_wait_minutes"} <= set(created)
+    assert {"number", "token", "url", "service", "office", "ahead", "estimated_wait_minutes"} <= set(created)
+    # services and tickets name their office (code, name, prefix); the listing filters by office
+    assert created["office"] == {"$ref": "#/components/schemas/Office"}
+    assert set(spec["components"]["schemas"]["Office"]["properties"]) == {"code", "name", "prefix"}
+    assert "#/components/schemas/Office" in str(spec["components"]["schemas"]["Service"]["properties"]["office"])
+    listing = spec["paths"]["/api/v1/services"]["get"]
+    assert [p["name"] for p in listing["parameters"]] == ["office"] and "404" in listing["responses"]
     from openapi_spec_validator import validate  # a test dependency (pyproject's `test` extra)
 
     validate(spec)

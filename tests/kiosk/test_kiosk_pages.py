@@ -182,7 +182,7 @@ def test_confirmation_of_a_ticket_from_another_kiosk_is_404(app, client):
 
 # --- the visitor's ticket page --------------------------------------------------------------------
 
-def test_ticket_page_shows_position_and_wait(client):
+def test_ticket_page_shows_position_and_wait(app, client):
     take(client, "A")
     token = token_of(take(client, "A"))
     response = client.get(f"/t/{token}")
@@ -193,7 +193,8 @@ def test_ticket_page_shows_position_and_wait(client):
     assert 'data-state="waiting"' in html
     assert re.search(r'id="ahead">1 orang<', html)
     assert re.search(r'id="wait">± 30 menit<', html)
-    assert f'data-rooms="ticket:{token} service:A"' in html
+    service_id = ticket_for(app, token).service_id  # rooms are named by id (service codes repeat across offices)
+    assert f'data-rooms="ticket:{token} service:{service_id}"' in html
     assert '<meta http-equiv="refresh" content="20">' in html  # plain refresh without JavaScript
 
 

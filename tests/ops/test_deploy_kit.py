@@ -232,7 +232,7 @@ def test_socketio_upgrades_to_a_websocket_through_nginx(proxied):
     client.connect(proxied["https"], transports=["websocket"])
     try:
         assert client.transport() == "websocket"
-        assert client.call("subscribe", {"rooms": ["office"]}, timeout=5)["rooms"] == ["office"]
+        assert client.call("subscribe", {"rooms": ["office:1"]}, timeout=5)["rooms"] == ["office:1"]
         with proxied["app"].app_context():
             ticket = core.issue_ticket("A")
             number = ticket.number

@@ -214,3 +214,94 @@ def test_a_failing_upgrade_stops_the_start_once_without_filling_the_disk(tmp_pat
     copies = sorted((tmp_path / "broken" / "backups").glob("*pre-upgrade*"))
     assert 1 <= len(copies) <= 2  # first the untouched database, then at most one at the adopted stage
     assert _counts(copies[0])["tickets"] == 3
+
+
+def _check_single_office_adopted(app, *, display_services, display_counters):
+    """After 0004: one office "utama" holding everything; officers in it, admins installation-wide;
+    kiosk and display serve it; the display's selection kept, as ids."""
+    from loket.auth.models import User
+    from loket.display.models import Display
+    from loket.feedback.models import Complaint
+    from loket.kiosk.models import Kiosk
+    from loket.offices.models import Office
+    from loket.queue.models import Counter, Service, Ticket
+
+    with app.app_context():
+        offices = db.session.scalars(select(Office)).all()
+        assert [(o.code, o.prefix, o.active) for o in offices] == [("utama", "", True)]
+        office = offices[0]
+        assert office.name.startswith("Bagian Pengadaan")
+        for model in (Service, Counter, Ticket, Complaint):
+            assert {row.office_id for row in db.session.scalars(select(model))} == {office.id}, model
+        roles = {u.username: (u.role, u.office_id) for u in db.session.scalars(select(User))}
+        assert all(office_id is None for role, office_id in roles.values() if role == "admin")
+        assert all(office_id == office.id for role, office_id in roles.values() if role != "admin")
+        assert [o.code for o in db.session.get(Kiosk, "1").offices] == ["utama"]
+        display = db.session.get(Display, "1")
+        assert [o.code for o in display.offices] == ["utama"]
+        assert [db.session.get(Service, i).code for i in display.service_ids] == display_services
+        assert [db.session.get(Counter, i).number for i in display.counter_ids] == display_counters
+        # numbering goes on unchanged: no prefix for the only office
+        from loket.queue import core
+
+        assert core.issue_ticket("C").number == "C-001"
+
+
+def test_0004_makes_the_single_office_the_default_office_on_sqlite(tmp_path):
+    path = _old_database(tmp_path / "old")
+    con = sqlite3.connect(path)
+    con.execute("""UPDATE displays SET service_codes = '["B", "A"]', counter_numbers = '[2]'""")
+    con.commit()
+    con.close()
+    app = _app(tmp_path / "old")
+    with app.app_context():
+        schema.upgrade()
+    _check_single_office_adopted(app, display_services=["B", "A"], display_counters=[2])
+
+
+@pytest.mark.postgres
+def test_0004_makes_the_single_office_the_default_office_on_postgresql(tmp_path):
+    """The same data migration on PostgreSQL: rows written by the 0003 schema, then upgraded."""
+    import flask_migrate
+    from sqlalchemy import text
+
+    from support import fresh_postgres_url
+
+    app = create_app({"INSTANCE_PATH": str(tmp_path / "pg"), "SQLALCHEMY_DATABASE_URI": fresh_postgres_url(),
+                      "LOKET_OFFICE_HOURS": "24/7"})
+    try:
+        with app.app_context():
+            flask_migrate.upgrade(directory=str(schema.MIGRATIONS), revision="0003")
+            statements = [
+                "INSERT INTO office (id, name, short_name, address, phone, maklumat, data) VALUES "
+                "(1, 'Bagian Pengadaan Barang/Jasa', 'Bagian PBJ', '', '', '', '{}')",
+                "INSERT INTO services (id, code, slug, position, name, standard, active) VALUES "
+                "(1, 'A', 'a', 0, 'Layanan A', '{}', true), (2, 'B', 'b', 1, 'Layanan B', '{}', true), "
+                "(3, 'C', 'c', 2, 'Layanan C', '{}', true)",
+                "INSERT INTO counters (id, number, name, paused, active) VALUES (1, 1, 'Loket 1', false, true), "
+                "(2, 2, 'Loket 2', false, true)",
+                "INSERT INTO users (id, username, display_name, password_hash, role, active, created_at) VALUES "
+                "(1, 'admin', 'Admin', 'x', 'admin', true, now()), (2, 'budi', 'Budi', 'x', 'officer', true, now()), "
+                "(3, 'sri', 'Sri', 'x', 'supervisor', true, now())",
+                "INSERT INTO kiosks (id, name, printer, active) VALUES ('1', 'Kiosk 1', '{}', true)",
+                "INSERT INTO displays (id, name, service_codes, counter_numbers, running_text, active) VALUES "
+                "('1', 'Display 1', '[\"B\", \"A\"]', '[2]', '', true)",
+                "INSERT INTO tickets (id, token, number, seq, day, issued_service_id, service_id, priority, state, "
+                "call_count, issued_at, queued_at) VALUES (1, 't1', 'A-001', 1, '2026-11-30', 1, 2, false, "
+                "'waiting', 0, now(), now())",
+                "INSERT INTO complaints (id, code, category, channel, message, status, received_at) VALUES "
+                "(1, 'ABC', 'pengaduan', 'web', 'Lama', 'received', now())",
+            ]
+            for statement in statements:
+                db.session.execute(text(statement))
+            for table in ("office", "services", "counters", "users", "tickets", "complaints"):  # ids were given
+                db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                        f"(SELECT max(id) FROM {table}))"))
+            db.session.commit()
+            schema.upgrade(safety_copy=False)
+            assert schema.status().state == "current"
+        _check_single_office_adopted(app, display_services=["B", "A"], display_counters=[2])
+        assert _differences(app) == []
+    finally:
+        with app.app_context():
+            db.engine.dispose()

@@ -244,7 +244,7 @@ class Screen:
     re-subscribes and fetches `/display/1/board`, as display.js does. With `failover`, a lost
     connection is replaced by one to the next process that answers (nginx would do the same)."""
 
-    ROOMS = ["office", "display:1"]
+    ROOMS = ["office:1", "display:1"]
 
     def __init__(self, ports: list[int], *, failover: bool = False):
         self.ports = list(ports)

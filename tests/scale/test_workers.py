@@ -68,7 +68,7 @@ def connect(port: int, received: list, done: threading.Event, expected: int):
             done.set()
 
     client.connect(f"http://127.0.0.1:{port}", transports=["websocket"])
-    assert client.call("subscribe", {"rooms": ["office"]}, timeout=5)["rooms"] == ["office"]
+    assert client.call("subscribe", {"rooms": ["office:1"]}, timeout=5)["rooms"] == ["office:1"]
     return client
 
 

@@ -1,5 +1,6 @@
-/* Kiosk screen: idle timer back to the home screen (and back to Bahasa Indonesia), live waiting
- * counts over Socket.IO, and no double tickets from a double tap. The pages work without it. */
+/* Kiosk screen: idle timer back to the home screen (a multi-office kiosk's office list, and back to
+ * Bahasa Indonesia), live waiting counts over Socket.IO (the `office:<id>` rooms of the kiosk's
+ * offices, from #kiosk's data-rooms), and no double tickets from a double tap. The pages work without it. */
 (function () {
   "use strict";
   var root = document.getElementById("kiosk");
@@ -35,8 +36,8 @@
     }, 0);
   });
 
-  // Live counts on the home screen.
-  if (document.getElementById("services") && window.Loket && window.io) {
+  // Live counts on the home screen: the services list, or a multi-office kiosk's office list.
+  if ((document.getElementById("services") || document.getElementById("offices")) && window.Loket && window.io) {
     var pending = null;
     var refresh = function () {
       if (pending) { return; }
@@ -50,6 +51,7 @@
      "ticket.closed", "service.closed", "service.opened", "counter.paused", "counter.resumed",
      "counter.services", "queue.closed", "office.closed", "office.opened"]
       .forEach(function (name) { on[name] = refresh; });
-    window.Loket.live({ rooms: ["office"], on: on, resync: refresh });
+    var rooms = (root.dataset.rooms || "").split(" ").filter(Boolean);
+    window.Loket.live({ rooms: rooms, on: on, resync: refresh });
   }
 })();

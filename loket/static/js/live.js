@@ -1,7 +1,7 @@
 /* Loket live glue: one Socket.IO connection per page, (re)joining its rooms on every connect.
  *
  *   Loket.live({
- *     rooms: ["office", "display:1"],
+ *     rooms: ["office:1", "display:1"],
  *     on: {"ticket.called": (data) => ...},   // domain events by name
  *     resync: () => htmx.ajax("GET", url, {target: "#board", swap: "outerHTML"}),  // after (re)connect
  *   });
