@@ -28,11 +28,14 @@ CHECKLIST_MAX = 40
 
 # --- which counters an officer may use -------------------------------------------------------
 
-def usable_counters(user) -> list[Counter]:
+def usable_counters(user, office_id: int | None = None) -> list[Counter]:
     """Counters the user may work at, in their own office only: the assigned ones, every active one
-    for an admin (of every office for the installation admin)."""
+    for an admin (of every office for the installation admin, or of `office_id`)."""
     query = select(Counter).where(Counter.active.is_(True))
-    if not user.is_installation_admin:
+    if office_id is not None:
+        require_office(user, office_id)
+        query = query.where(Counter.office_id == office_id)
+    elif not user.is_installation_admin:
         if user.office_id is None:
             return []
         query = query.where(Counter.office_id == user.office_id)

@@ -17,7 +17,7 @@ from loket.counter import bp, desk
 from loket.counter import rating as rating_module
 from loket.events import counter_room, service_room
 from loket.extensions import db, htmx
-from loket.offices.scope import active_offices
+from loket.offices.scope import active_offices, office_for_staff
 from loket.queue import core
 from loket.queue.errors import InvalidInput
 from loket.web import fail, page, role_required
@@ -71,8 +71,11 @@ def _desk(counter, *, note: str | None = None):
 @bp.route("/")
 @role_required(OFFICER)
 def index():
-    """Pick a counter; an officer with a single counter goes straight to it."""
-    counters = desk.usable_counters(current_user)
+    """Pick a counter; an officer with a single counter goes straight to it. `?kantor=CODE` narrows the
+    installation admin's list to one office (anybody else naming another office: 403)."""
+    code = (request.args.get("kantor") or "").strip()[:20]
+    office = office_for_staff(current_user, code) if code else None
+    counters = desk.usable_counters(current_user, office.id if office else None)
     if len(counters) == 1 and request.args.get("pick") is None:
         return redirect(url_for("counter.desk", counter_id=counters[0].id))
     return page("counter/pick.html", counters=counters)

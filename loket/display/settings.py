@@ -6,8 +6,6 @@ set with `loket office display`.
 """
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from loket.display import board as board_module
 from loket.display.models import Display
 from loket.events import DomainEvent, commit_and_publish

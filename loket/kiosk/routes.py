@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from flask import Response, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from loket.events import office_room
@@ -16,6 +17,7 @@ from loket.kiosk.keys import HEADER as KEY_HEADER
 from loket.kiosk.keys import api_key
 from loket.kiosk.limits import issue_limits
 from loket.kiosk.links import qr_svg, ticket_url
+from loket.offices import scope
 from loket.printers import (
     KINDS,
     PAPER_PROFILES,
@@ -29,7 +31,7 @@ from loket.queue import core
 from loket.queue.errors import QueueError
 from loket.queue.models import DONE, WAITING
 from loket.timeutil import utcnow
-from loket.web import fail, page, queue_error_message, role_required
+from loket.web import error_response, fail, page, queue_error_message, role_required
 
 PRIORITY_LABELS = {
     "lansia": "Lansia",
@@ -216,7 +218,10 @@ def _requested_office(kiosk):
 @bp.errorhandler(QueueError)
 def queue_error(exc: QueueError):
     """An unknown office or service, an office this kiosk does not serve, a ticket of another kiosk:
-    said on the kiosk's home screen (its office list on a multi-office kiosk)."""
+    said on the kiosk's home screen (its office list on a multi-office kiosk). The staff's printer
+    pages answer like every other staff page."""
+    if (request.endpoint or "").startswith("kiosk.printer"):
+        return error_response(queue_error_message(exc), exc.status)
     return _back_home(queue_error_message(exc), exc.status)
 
 
@@ -238,6 +243,15 @@ PRINTER_FIELDS = ("kind", "paper", "qr", "host", "port", "timeout", "devfile", "
                   "idProduct", "printer_name")
 
 
+def _managed_kiosk(kiosk_id: str):
+    """A kiosk the current admin may configure: one whose every office they manage (its printer and
+    its API key serve all of them), so an office's admin cannot touch another office's kiosk."""
+    kiosk = kiosk_core.get_kiosk(kiosk_id)
+    for office in kiosk_core.kiosk_offices(kiosk):
+        scope.require_office(current_user, office.id)
+    return kiosk
+
+
 def _printer_page(kiosk, *, message=None, error=None, status=200, form=None):
     return render_template(
         "kiosk/printer.html", kiosk=kiosk, config=kiosk.printer or {}, form=form or kiosk.printer or {},
@@ -251,7 +265,7 @@ def _printer_page(kiosk, *, message=None, error=None, status=200, form=None):
 @bp.route("/<kiosk_id>/printer", methods=["GET", "POST"])
 @role_required("admin")
 def printer(kiosk_id: str):
-    kiosk = kiosk_core.get_kiosk(kiosk_id)
+    kiosk = _managed_kiosk(kiosk_id)
     if request.method == "GET":
         return _printer_page(kiosk, message=_("Pengaturan printer disimpan.") if request.args.get("saved") else None)
     form = {key: request.form.get(key, "").strip()[:200] for key in PRINTER_FIELDS}
@@ -266,7 +280,7 @@ def printer(kiosk_id: str):
 @bp.route("/<kiosk_id>/printer/test", methods=["POST"])
 @role_required("admin")
 def printer_test(kiosk_id: str):
-    kiosk = kiosk_core.get_kiosk(kiosk_id)
+    kiosk = _managed_kiosk(kiosk_id)
     jobs.submit(kiosk, jobs.test_slip(kiosk), kind="test", background=False)
     return redirect(url_for("kiosk.printer", kiosk_id=kiosk.id), code=303)
 
@@ -274,7 +288,7 @@ def printer_test(kiosk_id: str):
 @bp.route("/<kiosk_id>/printer/preview.png")
 @role_required("admin")
 def printer_preview(kiosk_id: str):
-    kiosk = kiosk_core.get_kiosk(kiosk_id)
+    kiosk = _managed_kiosk(kiosk_id)
     paper = (kiosk.printer or {}).get("paper") or "80mm"
     if paper not in PAPER_PROFILES:
         paper = "80mm"

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import inspect, select
 
 from loket.extensions import db, socketio
+from loket.offices.scope import default_office
 
 
 def _login(client, username, password="rahasia-123"):
@@ -175,12 +176,14 @@ def test_the_old_cookie_format_is_anonymous(app, make_user):
 
 def test_live_connections_lose_staff_rooms_after_logout(app, boss):
     thief = _copy(app, boss)
+    with app.app_context():
+        office = default_office().id  # rooms are per office now: office:<id>, complaints:<id>
     sio = socketio.test_client(app, flask_test_client=thief)
-    assert sio.emit("subscribe", {"rooms": ["counter:1", "complaints"]}, callback=True)["rooms"] == [
-        "counter:1", "complaints"]
+    assert sio.emit("subscribe", {"rooms": ["counter:1", f"complaints:{office}"]}, callback=True)["rooms"] == [
+        "counter:1", f"complaints:{office}"]
     boss.post("/logout")
-    assert sio.emit("subscribe", {"rooms": ["counter:1", "complaints", "office"]}, callback=True)["rooms"] == [
-        "office"]
+    assert sio.emit("subscribe", {"rooms": ["counter:1", f"complaints:{office}", f"office:{office}"]},
+                    callback=True)["rooms"] == [f"office:{office}"]
     sio.disconnect()
 
 

@@ -10,6 +10,7 @@ from loket.extensions import db, socketio
 
 from display_helpers import call_at, counter, login_as, open_display, service, speech_stub
 
+
 @pytest.fixture
 def offices(app, second_office):
     """Display 1 serves the first office only; display 2 is shared by both offices (first, then the second)."""
@@ -173,6 +174,13 @@ def test_display_of_the_second_office_alone_is_not_shared(client, offices, ctx):
     assert "Kami siap melayani sesuai standar pelayanan." in html  # its own Maklumat, not the first office's
 
 
+def login_as_existing(app, username):
+    client = app.test_client()
+    response = client.post("/login", data={"username": username, "password": "rahasia-123"})
+    assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    return client
+
+
 def test_display_settings_belong_to_the_admins_of_its_offices(app, offices, make_user, published):
     # No `ctx` here: requests inside a held app context would share flask-login's cached user.
     make_user("admin_dk", role="admin", counters=(), office="dukcapil")
@@ -207,19 +215,14 @@ def test_display_settings_belong_to_the_admins_of_its_offices(app, offices, make
     assert "Penerbitan Kartu Keluarga · Disdukcapil Contoh" in form
     assert "Loket 1 · Disdukcapil Contoh" in form and f"Loket 1 · {offices['first_label']}" in form
     assert f"{offices['first_label']}, Disdukcapil Contoh" in form and "loket office display" in form
+    english = installation.get("/display/2/settings?lang=en").get_data(as_text=True)
+    assert "Offices this display serves:" in english and "Changed with the command loket office display." in english
     response = installation.post("/display/2/settings", data={
         "name": "MPP", "services": [str(dk_service), str(a_service)], "counters": [str(dk_counter)]})
     assert response.status_code == 302
     with app.app_context():
         display = db.session.get(Display, "2")
         assert display.service_ids == [dk_service, a_service] and display.counter_ids == [dk_counter]
-
-
-def login_as_existing(app, username):
-    client = app.test_client()
-    response = client.post("/login", data={"username": username, "password": "rahasia-123"})
-    assert response.status_code == 302, response.get_data(as_text=True)[:300]
-    return client
 
 
 def test_single_office_settings_page_does_not_mention_offices(admin_client):
@@ -312,7 +315,7 @@ def test_shared_display_in_chromium_says_and_shows_the_office(browser, live_serv
     assert card.locator(".s-office").inner_text() == "Disdukcapil Contoh"
     assert card.locator(".next-number").all_inner_texts() == ["DK-A-002", "DK-A-003"]
     assert "Disdukcapil Contoh" in page.locator(".office-name").inner_text()
-    page.screenshot(path=str(artifacts / "display-shared-debug.png")); _assert_fits_the_tv(page)
+    _assert_fits_the_tv(page)
     if "id" in voices:
         page.locator("#sound-enable").click()
         page.screenshot(path=str(artifacts / "display-shared.png"))

@@ -70,7 +70,7 @@ def test_anonymous_complaint_gets_a_tracking_code(ctx, client, published):
     assert "Diterima" in page and "Belum ada tanggapan" in page
     # staff are told through their own room, without the message text or any personal data
     event = [e for e in published if e.name == "complaint.received"][-1]
-    assert event.rooms == ("complaints",) and set(event.public) == {"id", "status"}
+    assert event.rooms == (f"complaints:{stored.office_id}",) and set(event.public) == {"id", "status"}
 
 
 @pytest.mark.parametrize("category", ["saran", "masukan"])

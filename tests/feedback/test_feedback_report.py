@@ -28,10 +28,13 @@ OCTOBER = datetime(2026, 10, 5, 2, 0)
 
 
 def login(app, username, role):
+    """A logged-in staff client of the first office (an admin: of the whole installation)."""
     from loket.auth.models import User
+    from loket.offices.scope import default_office
 
     with app.app_context():
-        user = User(username=username, role=role, display_name=username)
+        office_id = None if role == "admin" else default_office().id
+        user = User(username=username, role=role, display_name=username, office_id=office_id)
         user.set_password("rahasia-123")
         db.session.add(user)
         db.session.commit()

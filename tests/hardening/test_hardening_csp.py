@@ -116,7 +116,7 @@ def test_no_rendered_page_needs_what_the_policy_forbids(app, client, admin_clien
         rating.request_rating(served, counter)  # the rating screen shows its buttons
         core.call_next(counter)  # the desk shows a called ticket with all its buttons
         complaint = complaints.submit(category="pengaduan", message="Petugas loket tidak ada di tempat.")
-        valid = {"counter_id": "1", "complaint_id": str(complaint.id), "display_id": "1", "kiosk_id": "1",
+        valid = {"counter_id": "1", "complaint_id": str(complaint.id), "display_id": "1", "kiosk_id": "1", "office_code": "utama",
                  "job_id": "1", "token": token, "code": complaint.code, "slug": "x", "filename": "x"}
         db.session.remove()
     pages, found = 0, []

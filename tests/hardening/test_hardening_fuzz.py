@@ -17,7 +17,7 @@ FORM_KEYS = ["service", "services", "priority_reason", "ticket", "note", "paused
              "channel", "received_on", "status", "response", "counters", "running_text", "kind", "paper", "qr",
              "host", "port", "timeout", "baudrate", "idVendor", "idProduct", "printer_name", "nonce", "suggestion",
              "u1", "u5", "u9", "gender", "age_band", "education", "occupation", "kiosk", "service_codes",
-             "counter_numbers", "display_id", "kiosk_id", "endpoint", "_method"]
+             "counter_numbers", "display_id", "kiosk_id", "office", "kantor", "endpoint", "_method"]
 LAST = {"auth.logout", "auth.login"}  # would end the admin's session: walked at the end
 
 
@@ -41,7 +41,7 @@ def test_no_request_gives_a_500(app, admin_client):
     with app.app_context():
         token = core.issue_ticket("A").token
         complaint = complaints.submit(category="pengaduan", message="Petugas loket tidak ada di tempat.")
-        valid = {"counter_id": "1", "complaint_id": str(complaint.id), "display_id": "1", "kiosk_id": "1",
+        valid = {"counter_id": "1", "complaint_id": str(complaint.id), "display_id": "1", "kiosk_id": "1", "office_code": "utama",
                  "job_id": "1", "token": token, "code": complaint.code, "slug": "x", "filename": "missing.css"}
         db.session.remove()
     anonymous = app.test_client()

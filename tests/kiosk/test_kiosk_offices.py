@@ -67,6 +67,13 @@ def rooms(html: str) -> set[str]:
                .group(1).split())
 
 
+def login(app, username):
+    client = app.test_client()
+    response = client.post("/login", data={"username": username, "password": "rahasia-123"})
+    assert response.status_code == 302
+    return client
+
+
 # --- a kiosk serving one office: the same screens and addresses, scoped to its office -------------
 
 def test_single_office_kiosk_is_unchanged_and_shows_only_its_office(app, client, second_office):
@@ -88,6 +95,7 @@ def test_single_office_kiosk_is_unchanged_and_shows_only_its_office(app, client,
     confirmation = client.get(f"/kiosk/1/tiket/{token}").get_data(as_text=True)
     assert re.search(r'id="ticket-number">A-001<', confirmation)
     assert re.search(r'id="ticket-office">Bagian Pengadaan Barang/Jasa', confirmation)
+    assert 'id="ticket-office-label"' not in confirmation  # one office: its name is in the header already
     assert rooms(confirmation) == {f"office:{first}"}
     # the fragment htmx refreshes counts only this office's queue
     with app.app_context():
@@ -187,6 +195,7 @@ def test_service_a_in_each_office_gives_distinct_tickets_and_queues(app, client,
     html = client.get(f"/kiosk/mal/tiket/{second}").get_data(as_text=True)
     assert re.search(r'id="ticket-number">DK-A-001<', html)
     assert re.search(r'id="ticket-office">Dinas Contoh Kependudukan dan Pencatatan Sipil<', html)
+    assert re.search(r'id="ticket-office-label">Disdukcapil Contoh<', html)  # which queue, at a glance
     assert re.search(r'id="ticket-service">Penerbitan Kartu Keluarga<', html)
     assert re.search(r'id="ticket-ahead">1 orang<', html)  # the priority ticket went before it
     assert 'href="/kiosk/mal?lang=id"' in html  # "Selesai" goes back to the office list
@@ -278,6 +287,21 @@ def test_a_kiosk_without_offices_serves_the_first_office(app, client, second_off
         db.session.commit()
     assert tiles(client.get("/kiosk/lama").get_data(as_text=True)) == ["A", "B", "C", "D", "E", "F"]
     assert ticket_row(app, token_of(take(client, "A", kiosk="lama")))[:2] == ("A-001", "utama")
+
+
+def test_a_kiosks_printer_page_is_for_admins_of_all_its_offices(app, mall, make_user):
+    """The printer page shows the kiosk's API key, which issues in every office the kiosk serves."""
+    make_user("admin-utama", role="admin", counters=(), office="utama")
+    make_user("root", role="admin", counters=())
+    office_admin = login(app, "admin-utama")
+    assert office_admin.get("/kiosk/1/printer").status_code == 200  # kiosk 1 serves only their office
+    for path in ("/kiosk/mal/printer", "/kiosk/mal/printer/preview.png"):
+        response = office_admin.get(path)
+        assert response.status_code == 403, path
+        assert "Anda tidak berhak membuka data kantor lain." in response.get_data(as_text=True)
+    assert office_admin.post("/kiosk/mal/printer/test").status_code == 403
+    root = login(app, "root")
+    assert root.get("/kiosk/mal/printer").status_code == 200
 
 
 # --- the JSON API ------------------------------------------------------------------------------------

@@ -1,8 +1,10 @@
 /* Waiting-room display: live board, clock, and the call announcements (chime + spoken call).
  *
- * Calls arrive as "announce" {id, number, counter, text, clips, recall}; they are queued and spoken
- * one at a time (never over each other). Speech synthesis is used when the browser has a voice whose
- * language starts with "id"; otherwise the shipped OGG clips play in sequence. Every step has a
+ * Calls arrive as "announce" {id, number, counter, office, office_label, text, clips, recall}; they are
+ * queued and spoken one at a time (never over each other). Speech synthesis is used when the browser
+ * has a voice whose language starts with "id"; otherwise the shipped OGG clips play in sequence. On a
+ * display shared by several offices the text names the office after the counter, while the clips
+ * (which cannot say an arbitrary name) say the number and the counter only. Every step has a
  * timeout so a missing audio device never stalls the queue.
  *
  * Test hook (no audio in headless Chromium): window.loketDisplay.spoken lists the last calls said,
