@@ -31,8 +31,9 @@ The day (`--minutes`, default 3):
   bench/servers.py): 50 displays (GET /display/<id>, then join `display:<id>`; each counts its
   "announce" and board "swap" events) and up to 1,000 open phone ticket pages (GET /t/<token> as
   the QR code opens it, then join the page's rooms, `ticket:<token>` and `service:<id>`), each on a
-  random process; a phone is opened for every issued ticket; once 1,000 are open, the page of a
-  ticket already finished is closed to make room (none finished: that ticket gets no phone);
+  random process. Every issued ticket's page is opened on ceil(1,000 / tickets) devices (the
+  visitor's phone, a relative's…), so 1,000 pages are open by the end of the day; once the limit is
+  reached, a page of a ticket already finished is closed to make room (none finished: no page);
 - a probe GETs a static file every 0.2 s; the servers' RSS is sampled every 2 s.
 
 Report: tickets issued, calls, events delivered to displays and phones, call-to-screen p50/p99 (from
@@ -139,7 +140,7 @@ class Config:
     displays: int | None = None
     phones: int | None = None
     tickets: int | None = None
-    tickets_per_day: int = 1000  # at scale 1.0
+    tickets_per_3_minutes: int = 200  # at scale 1.0: a longer day gets more tickets at the same rate
     busy: float = 0.85  # counters' share of the day spent on visitors, on average
     settle: float = 8.0  # seconds after the day for the last deliveries
     seed: int = 1
@@ -152,7 +153,7 @@ class Config:
         self.kiosks = self.kiosks or max(1, round(30 * s))
         self.displays = self.displays or max(2, round(50 * s))
         self.phones = self.phones if self.phones is not None else round(1000 * s)
-        self.tickets = self.tickets or max(10, round(self.tickets_per_day * s))
+        self.tickets = self.tickets or max(10, round(self.tickets_per_3_minutes * s * self.minutes / 3))
         if not 1 <= self.offices <= len(OFFICES):
             raise SystemExit(f"--offices must be 1 to {len(OFFICES)}")
         return self
@@ -175,7 +176,7 @@ class Arrival:
     service: str
     kiosk: str
     process: int
-    phone_process: int
+    phone_processes: list[int]  # where each of the ticket's open pages is connected
 
 
 @dataclass
@@ -222,11 +223,15 @@ def make_plan(cfg: Config) -> Plan:
         frac = (u - cdf[lo]) / (cdf[lo + 1] - cdf[lo])
         times.append((lo + frac) / grid * seconds)
     arrivals = []
+    # Every ticket's page is opened on `copies` devices, so that `phones` pages are open by the end
+    # of the day even when there are fewer tickets than that (a visitor's own phone, a relative's…).
+    copies = max(1, math.ceil(cfg.phones / max(1, cfg.tickets))) if cfg.phones else 0
     codes = [chr(ord("A") + i) for i in range(SERVICES_PER_OFFICE)]
     for i, at in enumerate(times):
         office = rng.choices(range(len(offices)), weights)[0]
         arrivals.append(Arrival(at=at, office=office, service=rng.choice(codes), kiosk=kiosks[i % len(kiosks)],
-                                process=i % cfg.processes, phone_process=rng.randrange(cfg.processes)))
+                                process=i % cfg.processes,
+                                phone_processes=[rng.randrange(cfg.processes) for _ in range(copies)]))
     mean_service = {}
     for o in range(len(offices)):
         per_counter = cfg.tickets * weights[o] / SERVICES_PER_OFFICE
@@ -621,8 +626,9 @@ async def _screens(conn, setup: dict) -> None:
     drops: Tally = Tally()
     lags: list[float] = []
     displays: dict[str, dict] = {}
-    phones: dict[str, dict] = {}
-    open_phones: list[str] = []  # tokens, oldest first
+    phones: dict[str, dict] = {}  # "<token>#<n>": one open page
+    open_phones: list[str] = []  # their keys, oldest first
+    pages_of: Tally = Tally()
     sockets: list[Socket] = []
     counts = {"phone_skipped": 0, "phones_closed": 0, "peak_open": 0}
 
@@ -670,7 +676,7 @@ async def _screens(conn, setup: dict) -> None:
 
     async def open_phone(token: str, path: str, number: str, process: int) -> None:
         if len(open_phones) >= setup["phones"]:
-            done = next((t for t in open_phones if phones[t]["final"]), None)
+            done = next((k for k in open_phones if phones[k]["final"]), None)
             if done is None:
                 counts["phone_skipped"] += 1
                 return
@@ -679,10 +685,12 @@ async def _screens(conn, setup: dict) -> None:
             record["closed_at"] = time.monotonic()
             counts["phones_closed"] += 1
             await record.pop("sock").close()
+        key = f"{token}#{pages_of[token]}"
+        pages_of[token] += 1
         record = {"token": token, "number": number, "process": process, "joined_at": None, "closed_at": None,
                   "own": [], "events": 0, "final": False}
-        phones[token] = record
-        open_phones.append(token)
+        phones[key] = record
+        open_phones.append(key)
         counts["peak_open"] = max(counts["peak_open"], len(open_phones))
         try:
             async with http.get(urls[process] + path) as r:  # the page the QR code opens
@@ -697,8 +705,8 @@ async def _screens(conn, setup: dict) -> None:
         except Exception as exc:  # noqa: BLE001
             failures[f"phone connect: {type(exc).__name__}: {exc}"[:120]] += 1
             record["failed"] = True
-            if token in open_phones:
-                open_phones.remove(token)
+            if key in open_phones:
+                open_phones.remove(key)
 
     async def lag_probe():
         while True:
@@ -868,7 +876,8 @@ async def run_day(cfg: Config, plan: Plan, layout: dict, servers: list[Serve], c
                            "process": a.process, "at": t - opening, "ms": issue_ms[-1]})
             waiting[(code, a.service)] += 1
             ready[(code, a.service)].set()
-            conn.send(("phone", data["token"], urlsplit(data["url"]).path, data["number"], a.phone_process))
+            for process in a.phone_processes:
+                conn.send(("phone", data["token"], urlsplit(data["url"]).path, data["number"], process))
 
         async def schedule() -> None:
             tasks = []
@@ -891,12 +900,15 @@ async def run_day(cfg: Config, plan: Plan, layout: dict, servers: list[Serve], c
             mean = plan.mean_service[office_index]
             crng = random.Random(cfg.seed * 1000 + index)
             while time.monotonic() < closing:
-                while waiting[key] <= 0:  # the desk's live waiting count shows nobody
-                    ready[key].clear()
-                    try:
-                        await asyncio.wait_for(ready[key].wait(), max(0.01, closing - time.monotonic()))
-                    except asyncio.TimeoutError:
-                        return
+                if waiting[key] <= 0:  # the desk's live waiting count shows nobody
+                    while waiting[key] <= 0:
+                        ready[key].clear()
+                        try:
+                            await asyncio.wait_for(ready[key].wait(), max(0.01, closing - time.monotonic()))
+                        except asyncio.TimeoutError:
+                            return
+                    # an idle officer notices the new visitor on the desk and clicks "call"
+                    await asyncio.sleep(max(0.0, min(crng.uniform(1.0, 3.0), closing - time.monotonic())))
                 waiting[key] -= 1
                 sent = time.monotonic()
                 try:
@@ -959,8 +971,8 @@ async def run_day(cfg: Config, plan: Plan, layout: dict, servers: list[Serve], c
                 await asyncio.sleep(2)
 
         async def progress() -> None:
-            while time.monotonic() < closing:
-                await asyncio.sleep(30)
+            while time.monotonic() < closing - 1:
+                await asyncio.sleep(min(30.0, closing - time.monotonic()))
                 if not cfg.quiet:
                     print(f"   {time.monotonic() - opening:5.0f} s: {len(issued)} issued, {len(calls)} called, "
                           f"{sum(waiting.values())} waiting, errors {errors.total}", flush=True)
@@ -1057,27 +1069,30 @@ def analyse(plan: Plan, day: dict, screens: dict, tickets: list[dict], errors: E
     out["display_swaps"] = sum(r["swaps"] for r in displays.values())
 
     # phones: an open page gets its own ticket's call and close
-    phones = {p["token"]: p for p in screens["phones"] if p.get("joined_at") is not None}
+    phones: dict[str, list[dict]] = {}
+    for p in screens["phones"]:
+        if p.get("joined_at") is not None:
+            phones.setdefault(p["token"], []).append(p)
     token_of = {d["number"]: d["token"] for d in day["issued"]}
     missing_phone, expected_phone = 0, 0
     phone_ms = []
     for kind, name, items in (("call", "ticket.called", day["calls"]), ("close", "ticket.closed", day["closes"])):
         for item in items:
-            phone = phones.get(token_of.get(item["number"]))
-            if phone is None or phone["joined_at"] >= item["sent"]:
-                continue
-            expected_phone += 1
-            got = [t for n, _, t in phone["own"] if n == name]
-            if not got:
-                missing_phone += 1
-            elif kind == "call":
-                phone_ms.append((min(got) - item["sent"]) * 1000)
+            for phone in phones.get(token_of.get(item["number"]), []):
+                if phone["joined_at"] >= item["sent"]:
+                    continue  # opened after the event was sent: its page shows the state it loaded
+                expected_phone += 1
+                got = [t for n, _, t in phone["own"] if n == name]
+                if not got:
+                    missing_phone += 1
+                elif kind == "call":
+                    phone_ms.append((min(got) - item["sent"]) * 1000)
     errors.add("own ticket event missing on an open phone page", missing_phone)
     out["phone_expected"] = expected_phone
     out["phone_ms"] = phone_ms
     out["phone_events"] = sum(p["events"] for p in screens["phones"])
     out["phone_own_events"] = sum(len(p["own"]) for p in screens["phones"])
-    out["phones_opened"] = len(phones)
+    out["phones_opened"] = sum(len(v) for v in phones.values())
     for kind, n in screens["failures"].items():
         errors.add(kind, n)
     for reason, n in screens["drops"].items():
@@ -1261,7 +1276,7 @@ def main() -> None:
     parser.add_argument("--displays", type=int, default=None)
     parser.add_argument("--phones", type=int, default=None, help="phone ticket pages open at most at once")
     parser.add_argument("--tickets", type=int, default=None,
-                        help=f"tickets in the day (default {Config.tickets_per_day} × scale)")
+                        help=f"tickets in the day (default {Config.tickets_per_3_minutes} × scale × minutes / 3)")
     parser.add_argument("--settle", type=float, default=Config.settle, help="seconds to wait for the last events")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--postgres", default=os.environ.get("LOKET_TEST_POSTGRES_URL", ""),
