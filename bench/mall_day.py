@@ -5,7 +5,8 @@ Setup (PostgreSQL + Redis, through the real `loket` CLI):
 - a fresh database `loket_mallday_<pid>` on the server of LOKET_TEST_POSTGRES_URL (or --postgres),
   dropped at the end; Redis from LOKET_TEST_REDIS_URL (or --redis);
 - `loket db upgrade` (its own process), then in one Python process the CLI's click commands one after
-  the other (each as `loket …` would run it; one process only spares ~3 s of imports per command):
+  the other, each as `loket …` would run it (a process per command would add ~3 s of imports to
+  each of ~170 commands):
   `loket office add` and `loket catalogue load FILE --office CODE --prefix P` for 20 offices (generated
   standards of 5 services each, distinct 2-letter prefixes; the load makes a counter per service, so
   100 counters), `loket office kiosk K --office …` for 30 kiosks listing every office, `loket office
@@ -14,7 +15,9 @@ Setup (PostgreSQL + Redis, through the real `loket` CLI):
 - `--processes` real `loket serve` processes (gunicorn master + gevent-websocket worker) on free ports,
   sharing the database and Redis, each in its own process group (killed at the end, on errors too).
 
-The day (`--minutes`, default 3):
+The day (`--minutes`, default 3; 200 × `--scale` tickets per 3 minutes, i.e. 1.1 a second on average
+and about 2 in the peak: what a shared 2-core machine serves with sub-second medians; a real
+Mal Pelayanan Publik sees some 1,000–3,000 visitors over 8 hours, far below that rate):
 
 - arrivals follow a morning peak (a curve rising to its top a third of the way into the day, then
   falling to about a fifth of it by closing), offices weighted (a few busy ones), services uniform;
@@ -22,7 +25,8 @@ The day (`--minutes`, default 3):
   `POST /api/v1/tickets {"service", "office", "kiosk"}` with the kiosk's `X-Kiosk-Key`; open loop
   (a slow answer does not hold back the next visitor);
 - every counter's officer (logged in at /login with the form's CSRF token; one browser per office)
-  calls the next visitor of its service as soon as the live waiting count shows one, serves for a
+  calls the next visitor of its service when the live waiting count shows one (1–3 s after it
+  appears when the counter was idle, at once otherwise), serves for a
   random time (its office's mean is chosen so the counters are ~85 % busy over the day: a queue
   builds at the peak and drains after), closes (`POST /counter/<id>/call`, `/close` with `ticket`,
   as the desk's htmx buttons do) and takes a short breath; counters are spread over the processes;
@@ -75,7 +79,7 @@ import tempfile
 import threading
 import time
 from collections import Counter as Tally
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -609,6 +613,13 @@ class Socket:
             await self.ws.close()
 
 
+async def _quietly(coro, seconds: float = 5) -> None:
+    try:
+        await asyncio.wait_for(coro, seconds)
+    except Exception:  # noqa: BLE001 - a socket that failed anyway
+        pass
+
+
 def screens_main(conn, setup: dict) -> None:
     raise_nofile()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops us
@@ -648,6 +659,7 @@ async def _screens(conn, setup: dict) -> None:
 
     async def open_display(display: str, process: int) -> None:
         record = {"process": process, "announce": {}, "swaps": 0, "other": 0, "joined_at": None}
+        sock = None
         try:
             async with http.get(urls[process] + f"/display/{display}") as r:
                 await r.read()
@@ -661,6 +673,8 @@ async def _screens(conn, setup: dict) -> None:
             displays[display] = record
         except Exception as exc:  # noqa: BLE001 - counted by kind
             failures[f"display connect: {type(exc).__name__}: {exc}"[:120]] += 1
+            if sock is not None:
+                await _quietly(sock.close())
 
     def phone_handler(record):
         def on_event(raw: str, now: float) -> None:
@@ -681,17 +695,20 @@ async def _screens(conn, setup: dict) -> None:
                 counts["phone_skipped"] += 1
                 return
             open_phones.remove(done)
-            record = phones[done]
-            record["closed_at"] = time.monotonic()
+            old = phones[done]
+            old["closed_at"] = time.monotonic()
             counts["phones_closed"] += 1
-            await record.pop("sock").close()
+        else:
+            old = None
         key = f"{token}#{pages_of[token]}"
         pages_of[token] += 1
         record = {"token": token, "number": number, "process": process, "joined_at": None, "closed_at": None,
                   "own": [], "events": 0, "final": False}
         phones[key] = record
-        open_phones.append(key)
+        open_phones.append(key)  # before any await: the pages opening at the same time see it
         counts["peak_open"] = max(counts["peak_open"], len(open_phones))
+        if old is not None and old.get("sock") is not None:
+            await old.pop("sock").close()
         try:
             async with http.get(urls[process] + path) as r:  # the page the QR code opens
                 page = await r.text()
@@ -707,6 +724,8 @@ async def _screens(conn, setup: dict) -> None:
             record["failed"] = True
             if key in open_phones:
                 open_phones.remove(key)
+            if record.get("sock") is not None:
+                await _quietly(record.pop("sock").close())
 
     async def lag_probe():
         while True:
@@ -817,7 +836,6 @@ async def run_day(cfg: Config, plan: Plan, layout: dict, servers: list[Serve], c
     import aiohttp
 
     timeout = aiohttp.ClientTimeout(total=60)
-    rng = random.Random(cfg.seed + 1)
     issued: list[dict] = []
     issue_ms: list[float] = []
     calls: list[dict] = []  # number, office, sent, ms, counter, process
@@ -984,7 +1002,7 @@ async def run_day(cfg: Config, plan: Plan, layout: dict, servers: list[Serve], c
             await kiosk_http.close()
             await probe_http.close()
         elapsed = time.monotonic() - opening
-        stats["server_cpu_s"] = [s.cpu_seconds() - c for s, c in zip(servers, cpu_start)]
+        stats["server_cpu_s"] = [max(0.0, s.cpu_seconds() - c) for s, c in zip(servers, cpu_start)]  # 0: died
         for server in servers:
             server.sample_rss()
         return {"issued": issued, "issue_ms": issue_ms, "calls": calls, "closes": closes, "call_ms": call_ms,
@@ -1067,6 +1085,9 @@ def analyse(plan: Plan, day: dict, screens: dict, tickets: list[dict], errors: E
                                 for r in displays.values())
     out["display_announces"] = sum(len(v) for r in displays.values() for n, v in r["announce"].items() if n in mine)
     out["display_swaps"] = sum(r["swaps"] for r in displays.values())
+    # a second delivery of one call (display.js would drop it by its id): shown, not an error
+    out["display_duplicates"] = sum(len(v) - 1 for r in displays.values() for n, v in r["announce"].items()
+                                    if n in mine)
 
     # phones: an open page gets its own ticket's call and close
     phones: dict[str, list[dict]] = {}
@@ -1117,17 +1138,19 @@ def summarise(cfg: Config, plan: Plan, r: dict) -> str:
         f"p99 {fmt(pct(day['issue_ms'], 99))} ms; busiest tenth of the day {r['peak_tenth']} tickets "
         f"({r['peak_tenth'] / (plan.seconds / 10):.1f}/s, day average {len(day['issued']) / plan.seconds:.1f}/s); "
         f"scheduler late by at most {day['schedule_late_max'] * 1000:.0f} ms",
-        f"calls               {len(day['calls'])} (HTTP p50 {fmt(call_p50)} ms, p99 {fmt(pct(day['call_ms'], 99))} ms), "
+        f"calls               {len(day['calls'])} (HTTP p50 {fmt(call_p50)} ms, "
+        f"p99 {fmt(pct(day['call_ms'], 99))} ms), "
         f"closes {len(day['closes'])} (p50 {fmt(pct(day['close_ms'], 50))} ms); {day['empty_calls']} empty calls; "
         f"end states {a['states']}",
         f"events delivered    displays {a['display_events']} ({a['display_announces']} announces, "
+        f"{a['display_duplicates']} of them twice, "
         f"{a['display_swaps']} board swaps); phones {a['phone_events']} ({a['phone_own_events']} on their own "
         f"ticket); phone pages opened {a['phones_opened']}, peak open {r['screens']['peak_open']}, "
         f"closed to make room {r['screens']['phones_closed']}, tickets without a page {r['screens']['phone_skipped']}",
         f"call-to-screen      p50 {fmt(screen_p50)} ms, p99 {fmt(pct(a['screen_ms'], 99))} ms over "
         f"{len(a['screen_ms'])} display deliveries; call-to-phone p50 {fmt(pct(a['phone_ms'], 50))} ms, "
         f"p99 {fmt(pct(a['phone_ms'], 99))} ms over {len(a['phone_ms'])}",
-        f"by fifth of the day issue p50 " + " / ".join(fmt(v, 0) for v in a["issue_p50_by_fifth"])
+        "by fifth of the day issue p50 " + " / ".join(fmt(v, 0) for v in a["issue_p50_by_fifth"])
         + " ms; call-to-screen p50 " + " / ".join(fmt(v, 0) for v in a["screen_p50_by_fifth"]) + " ms",
         f"floor               static GET p50 {fmt(floor, 2)} ms idle, {fmt(pct(day['probe_ms'], 50))} ms under load; "
         f"issue p50 {ratio(issue_p50)}, call HTTP p50 {ratio(call_p50)}, call-to-screen p50 {ratio(screen_p50)} "
@@ -1135,7 +1158,7 @@ def summarise(cfg: Config, plan: Plan, r: dict) -> str:
         "RSS per process     " + ", ".join(f"#{s['index']} {s['rss_mb']:.0f} MB ({s['processes']} proc.)"
                                            for s in r["servers"])
         + f"; largest {max(s['rss_mb'] for s in r['servers']):.0f} MB",
-        f"servers' CPU        " + ", ".join(f"#{i} {c:.0f} s" for i, c in enumerate(day["server_cpu_s"]))
+        "servers' CPU        " + ", ".join(f"#{i} {c:.0f} s" for i, c in enumerate(day["server_cpu_s"]))
         + f" during the day: {sum(day['server_cpu_s']) / max(1, len(day['issued'])) * 1000:.0f} ms per ticket "
         f"(issue, call, close, screens and phones included)",
         f"screens process     loop lag p99 {fmt(r['screens']['lag_p99'])} ms; setup {r['setup_s']:.1f} s ("
@@ -1264,6 +1287,12 @@ def run(cfg: Config) -> dict:
     return result
 
 
+def _masked(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True) if url else url
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
@@ -1299,7 +1328,11 @@ def main() -> None:
     signal.signal(signal.SIGTERM, on_term)
     print(f"python {' '.join(sys.argv)}; nofile {resource.getrlimit(resource.RLIMIT_NOFILE)[0]}, "
           f"{os.cpu_count()} CPUs", flush=True)
-    result = run(cfg)
+    try:
+        result = run(cfg)
+    except KeyboardInterrupt:
+        print("\ninterrupted; every process started was stopped", flush=True)
+        sys.exit(130)
     plan = result["plan"]
     print()
     if result.get("day"):
@@ -1315,7 +1348,8 @@ def main() -> None:
     if args.json:
         day, a = result.get("day") or {}, result.get("analysis") or {}
         figures = {
-            "config": result["config"], "errors": result["errors"], "error_kinds": result["error_kinds"],
+            "config": {**result["config"], "postgres": _masked(result["config"]["postgres"])},
+            "errors": result["errors"], "error_kinds": result["error_kinds"],
             "issued": len(day.get("issued", [])), "calls": len(day.get("calls", [])),
             "closes": len(day.get("closes", [])), "issue_p50_ms": pct(day.get("issue_ms", []), 50),
             "issue_p99_ms": pct(day.get("issue_ms", []), 99), "call_p50_ms": pct(day.get("call_ms", []), 50),

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from loket.extensions import db
-from support import free_port, fresh_postgres_url, migrated_app, require_or_skip, require_service  # noqa: F401
+from support import free_port, fresh_postgres_url, login, migrated_app, require_or_skip, require_service  # noqa: F401
 
 CHROMIUM = os.environ.get("LOKET_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -124,10 +124,6 @@ def make_user(app):
     return make
 
 
-def login(client, username, password="rahasia-123"):
-    response = client.post("/login", data={"username": username, "password": password})
-    assert response.status_code == 302, response.get_data(as_text=True)[:500]
-    return client
 
 
 @pytest.fixture

@@ -159,3 +159,10 @@ def stop_loket_serve(proc, *, kill: bool = False) -> str:
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         return proc.communicate(timeout=10)[0]
+
+
+def login(client, username, password="rahasia-123"):
+    """Log a Flask test client in through the real login form."""
+    response = client.post("/login", data={"username": username, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    return client

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from loket.extensions import db, socketio
 
-from conftest import login
+from support import login
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 # Pages about "the office" without an object in the address take the office as ?kantor=CODE.

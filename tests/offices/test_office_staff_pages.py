@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from loket.extensions import db
 
-from conftest import login
+from support import login
 
 ROLES_OF_A = ("a-officer", "a-supervisor", "a-admin")
 FORBIDDEN = "kantor lain"  # "Anda tidak berhak membuka data kantor lain."
