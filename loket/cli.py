@@ -131,6 +131,10 @@ def catalogue_load(file: str, office_code: str | None, prefix: str | None):
                     click.echo(f"Created office '{code}'" + (f" (numbers {office.prefix}-…)" if office.prefix else ""))
                 elif prefix is not None:
                     office.prefix = scope.validate_prefix(prefix, office=office)
+            if office is None and len(scope.active_offices()) > 1:
+                click.echo("Error: this installation has several offices; name one with --office CODE "
+                           "(see `loket office list`)", err=True)
+                sys.exit(2)
             result = load_file(file, office)
             if office is not None:
                 counters = add_counters(office)
@@ -210,6 +214,10 @@ def officer_add(username: str, role: str, display_name: str, office_code: str | 
             click.echo(f"Error: {exc}", err=True)
             sys.exit(2)
         if office is None and role != "admin":
+            if len(scope.active_offices()) > 1:
+                click.echo("Error: this installation has several offices; name the account's office with "
+                           "--office CODE (see `loket office list`)", err=True)
+                sys.exit(2)
             office = scope.default_office()
         assigned = []
         for number in counters:
@@ -266,12 +274,21 @@ def day():
                            "tickets, and today's waiting ones once the office is closed (with --force: now, "
                            "called ones too). Tickets are kept and reported, never deleted. Safe to repeat.")
 @click.option("--force", is_flag=True, help="Close today's queue now even though the office is still open.")
-def day_close(force: bool):
+@click.option("--office", "office_code", default=None, help="One office only (an agency closing early); default: "
+                                                            "every office.")
+def day_close(force: bool, office_code: str | None):
+    from loket.offices import scope
     from loket.queue.closing import close_day
+    from loket.queue.errors import QueueError
 
     app = _app()
     with app.app_context():
-        result = close_day(force=force)
+        try:
+            office = scope.get_office(office_code) if office_code else None
+        except QueueError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(2)
+        result = close_day(force=force, office_id=office.id if office else None)
     if not result["closed"]:
         click.echo("Nothing to close.")
         return

@@ -17,6 +17,9 @@ from loket.extensions import db, socketio
 from loket.web import storable
 
 
+MAX_ROOMS = 120  # rooms one connection may name per subscribe
+
+
 def _is_id(key: str) -> bool:
     """A database id: ASCII digits ("²".isdigit() is True) small enough for the database."""
     return key.isascii() and key.isdigit() and len(key) <= 10 and int(key) <= ID_MAX
@@ -64,7 +67,8 @@ def subscribe(data):
     rooms = data.get("rooms") if isinstance(data, dict) else None
     if not isinstance(rooms, list):
         return {"ok": False, "message": "rooms must be a list"}
-    joined = [room for room in rooms[:20] if _allowed(room)]
+    # A mall's entrance kiosk follows one room per agency: enough for the largest Mal Pelayanan Publik.
+    joined = [room for room in rooms[:MAX_ROOMS] if _allowed(room)]
     for room in joined:
         join_room(room)
     db.session.remove()
@@ -77,7 +81,7 @@ def unsubscribe(data):
     rooms = data.get("rooms") if isinstance(data, dict) else None
     if not isinstance(rooms, list):
         return {"ok": False, "message": "rooms must be a list"}
-    for room in rooms[:20]:
+    for room in rooms[:MAX_ROOMS]:
         if isinstance(room, str):
             leave_room(room)
     return {"ok": True}

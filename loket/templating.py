@@ -32,10 +32,16 @@ def init_app(app) -> None:
 
 
 def _default_office():
+    """The office a page is about when it does not say: a staff member's own, else the first."""
+    from flask_login import current_user
+
+    from loket.extensions import db
     from loket.offices.models import Office
     from loket.offices.scope import default_office
 
-    return default_office() or Office(code="", name="Loket", short_name="Loket")
+    office_id = getattr(current_user, "office_id", None) if current_user else None
+    own = db.session.get(Office, office_id) if office_id is not None else None
+    return own or default_office() or Office(code="", name="Loket", short_name="Loket")
 
 
 def _switch_url(lang: str) -> str:

@@ -224,7 +224,8 @@ def rating_screen(view):
 
 
 def _rating_page(counter, template: str, **extra):
-    response = page("counter/rate.html", template, counter=counter, **desk.rating_view(counter), **extra)
+    response = page("counter/rate.html", template, counter=counter, office=counter.office, **desk.rating_view(counter),
+                    **extra)
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -247,7 +247,10 @@ def _managed_kiosk(kiosk_id: str):
     """A kiosk the current admin may configure: one whose every office they manage (its printer and
     its API key serve all of them), so an office's admin cannot touch another office's kiosk."""
     kiosk = kiosk_core.get_kiosk(kiosk_id)
-    for office in kiosk_core.kiosk_offices(kiosk):
+    offices = [office for office in kiosk.offices if office.active]
+    if not offices:  # serves no active office: nobody's but the installation's
+        scope.require_office(current_user, None)
+    for office in offices:
         scope.require_office(current_user, office.id)
     return kiosk
 
@@ -310,7 +313,7 @@ def ticket_page(token: str):
     survey_url = None
     if ticket.state == DONE and "feedback.survey" in current_app.view_functions:
         survey_url = url_for("feedback.survey", token=ticket.token)
-    response = page("ticket/page.html", "ticket/_status.html", ticket=ticket, summary=summary,
+    response = page("ticket/page.html", "ticket/_status.html", ticket=ticket, summary=summary, office=ticket.service.office,
                     survey_url=survey_url, active=ticket.is_active, waiting=ticket.state == WAITING)
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"  # the token is the only key to this page

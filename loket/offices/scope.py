@@ -107,7 +107,7 @@ def create_office(code: str, *, name: str = "", prefix: str = "") -> Office:
 
 
 def ensure_default_office() -> Office:
-    office = default_office()
+    office = default_office() or db.session.scalar(select(Office).order_by(Office.position, Office.id).limit(1))
     if office is None:
         office = Office(code=DEFAULT_CODE, prefix="", name="Loket", short_name="Loket", position=0, active=True,
                         data={})

@@ -26,7 +26,7 @@ BATCH = 500  # tickets per transaction and per published event
 MAX_SLEEP = 3600  # wake at least hourly, so a changed clock or config is noticed
 
 
-def close_day(now: datetime | None = None, *, force: bool = False) -> dict:
+def close_day(now: datetime | None = None, *, force: bool = False, office_id: int | None = None) -> dict:
     """Close what the office will not serve any more; safe to run any number of times.
 
     - tickets of earlier days still waiting or called: always (nobody serves yesterday's queue,
@@ -39,7 +39,9 @@ def close_day(now: datetime | None = None, *, force: bool = False) -> dict:
 
     Each closed ticket gets its own "cancelled" entry in the event log; the batch is committed and
     published as one `queue.closed` event (screens redraw once, not once per ticket), with each
-    ticket's new status in its own room. Returns {"closed": n, "by_service": {code: n}, "numbers": [...]}.
+    ticket's new status in its own room (one event per office, to that office's rooms only). With
+    `office_id`, only that office's tickets (one agency of a mall closing early).
+    Returns {"closed": n, "by_service": {code: n}, "numbers": [...]}.
     """
     now = now or utcnow()
     today = to_local(now).date()
@@ -49,6 +51,8 @@ def close_day(now: datetime | None = None, *, force: bool = False) -> dict:
         today_states = (WAITING, CALLED) if force else (WAITING,)
         conditions.append(and_(Ticket.day == today, Ticket.state.in_(today_states)))
     closable = or_(*conditions)
+    if office_id is not None:
+        closable = and_(Ticket.office_id == office_id, closable)
     candidates = _candidates(closable)
     tally: Tally[str] = Tally()
     numbers: list[str] = []
@@ -88,19 +92,19 @@ def _close_batch(ticket_ids: list[int], closable, now: datetime) -> list[Ticket]
         db.session.rollback()
         return []
     db.session.flush()
-    services = sorted({core.service_label(t.service) for t in closed})
-    service_ids = sorted({t.service_id for t in closed})
-    offices = sorted({t.office_id for t in closed})
-    counters = sorted({t.counter_id for t in closed if t.counter_id is not None})
-    event = DomainEvent(
-        "queue.closed",
-        {"reason": OFFICE_CLOSED, "closed": len(closed), "services": services, "offices": offices,
-         "numbers": [t.number for t in closed]},
-        rooms=(*(office_room(o) for o in offices), *(service_room(s) for s in service_ids),
-               *(counter_room(c) for c in counters)),
-        private={ticket_room(t.token): core.ticket_status(t) for t in closed},
-    )
-    commit_and_publish(event)
+    events = []
+    for office in sorted({t.office_id for t in closed}):
+        mine = [t for t in closed if t.office_id == office]
+        service_ids = sorted({t.service_id for t in mine})
+        counters = sorted({t.counter_id for t in mine if t.counter_id is not None})
+        events.append(DomainEvent(
+            "queue.closed",
+            {"reason": OFFICE_CLOSED, "closed": len(mine), "services": sorted({core.service_label(t.service) for t in mine}),
+             "offices": [office], "numbers": [t.number for t in mine]},
+            rooms=(office_room(office), *(service_room(s) for s in service_ids), *(counter_room(c) for c in counters)),
+            private={ticket_room(t.token): core.ticket_status(t) for t in mine},
+        ))
+    commit_and_publish(*events)
     return closed
 
 

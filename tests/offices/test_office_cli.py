@@ -156,3 +156,45 @@ def test_public_standard_pages_of_several_offices(app, client, second_office):
                  "/standar-pelayanan/nothing-like-this"):
         missing = client.get(path)
         assert missing.status_code == 404 and "tidak ditemukan" in missing.get_data(as_text=True), path
+
+
+def test_with_several_offices_commands_name_the_office(cli, open_app):
+    cli("catalogue", "load", str(SECOND), "--office", "dukcapil", "--prefix", "DK")
+    reload = cli("catalogue", "load", str(SECOND), ok=False)
+    assert reload.exit_code == 2 and "name one with --office CODE" in reload.output
+    officer = cli("officer", "add", "made", "--password", "rahasia-123", ok=False)
+    assert officer.exit_code == 2 and "--office CODE" in officer.output
+    assert cli("officer", "add", "root", "--role", "admin", "--password", "rahasia-123").exit_code == 0
+
+    from loket.offices.models import Office
+    from loket.queue import core
+    from loket.queue.models import Ticket
+
+    with open_app().app_context():
+        office = db.session.scalar(select(Office).where(Office.code == "dukcapil"))
+        core.issue_ticket("A")
+        core.issue_ticket("A", office_id=office.id)
+        db.session.remove()
+    # one agency closes early: only its queue is closed
+    out = cli("day", "close", "--force", "--office", "dukcapil").output
+    assert "Closed 1 ticket(s)" in out and "DK-A-001" in out
+    with open_app().app_context():
+        states = dict(db.session.execute(select(Ticket.number, Ticket.state)).all())
+    assert states == {"A-001": "waiting", "DK-A-001": "cancelled"}
+
+
+def test_closing_tells_each_office_only_of_its_own_tickets(app, ctx, second_office, published):
+    from loket.queue import core
+    from loket.queue.closing import close_day
+
+    first = core.issue_ticket("A")
+    other = core.issue_ticket("A", office_id=second_office["id"])
+    published.clear()
+    assert close_day(force=True)["numbers"] == ["A-001", "DK-A-001"]
+    events = {e.public["offices"][0]: e for e in published if e.name == "queue.closed"}
+    assert set(events) == {first.office_id, other.office_id}
+    mine, theirs = events[first.office_id], events[other.office_id]
+    assert mine.public["numbers"] == ["A-001"] and theirs.public["numbers"] == ["DK-A-001"]
+    assert mine.rooms == (f"office:{first.office_id}", f"service:{first.service_id}")
+    assert theirs.rooms == (f"office:{other.office_id}", f"service:{other.service_id}")
+    assert list(theirs.private) == [f"ticket:{other.token}"]

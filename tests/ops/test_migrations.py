@@ -245,6 +245,12 @@ def _check_single_office_adopted(app, *, display_services, display_counters):
         from loket.queue import core
 
         assert core.issue_ticket("C").number == "C-001"
+        # and a second office can be added at once (the id sequence is past the migrated office)
+        from loket.offices.scope import create_office
+
+        second = create_office("dukcapil", prefix="DK")
+        db.session.commit()
+        assert second.id != office.id
 
 
 def test_0004_makes_the_single_office_the_default_office_on_sqlite(tmp_path):
@@ -294,7 +300,9 @@ def test_0004_makes_the_single_office_the_default_office_on_postgresql(tmp_path)
             ]
             for statement in statements:
                 db.session.execute(text(statement))
-            for table in ("office", "services", "counters", "users", "tickets", "complaints"):  # ids were given
+            # ids were given (the single-office code wrote the office row as id 1 itself, so its
+            # sequence stays as the old code left it: the migration must move it)
+            for table in ("services", "counters", "users", "tickets", "complaints"):
                 db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                         f"(SELECT max(id) FROM {table}))"))
             db.session.commit()

@@ -32,6 +32,16 @@ def _json(value):
     return json.loads(value)
 
 
+def _letters(n: int) -> str:
+    """1 → "B", 2 → "C", … 25 → "Z", 26 → "BA": a prefix of letters only, distinct per n."""
+    letters = ""
+    while True:
+        n, rest = divmod(n, 26)
+        letters = chr(ord("A") + rest) + letters
+        if not n:
+            return letters[-3:]
+
+
 def upgrade():
     bind = op.get_bind()
     with op.batch_alter_table('office', schema=None) as batch_op:
@@ -52,8 +62,13 @@ def upgrade():
         bind.execute(sa.text("UPDATE office SET code = :code, prefix = :prefix, position = :position, "
                              "active = :active WHERE id = :id"),
                      {"code": DEFAULT_CODE if position == 0 else f"kantor-{row_id}",
-                      "prefix": "" if position == 0 else f"K{row_id}"[:3], "position": position,
+                      "prefix": "" if position == 0 else _letters(position), "position": position,
                       "active": True, "id": row_id})
+    if bind.dialect.name == "postgresql":
+        # The single-office code always wrote id 1 itself, so the id sequence never moved: the first
+        # office added after this upgrade would be given id 1 again.
+        bind.execute(sa.text("SELECT setval(pg_get_serial_sequence('office', 'id'), "
+                             "COALESCE((SELECT max(id) FROM office), 0) + 1, false)"))
     with op.batch_alter_table('office', schema=None) as batch_op:
         batch_op.alter_column('code', existing_type=sa.String(length=20), nullable=False)
         batch_op.alter_column('prefix', existing_type=sa.String(length=3), nullable=False)
