@@ -91,6 +91,18 @@ SERVICES_PER_OFFICE = 5
 FINAL = ("ticket.closed", "ticket.no_show", "ticket.cancelled")
 
 
+def run_async(coro):
+    """asyncio.run, also when the caller's thread already runs an event loop (pytest after
+    Playwright's sync API, which keeps one in the main thread): then in a thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
 def _load_servers_helpers():
     """bench/servers.py's small helpers (percentiles, RSS of a process tree, nofile limit)."""
     name = "loket_bench_servers"
@@ -1207,10 +1219,10 @@ def run(cfg: Config) -> dict:
         env["LOKET_PUBLIC_BASE_URL"] = f"http://127.0.0.1:{ports[0]}"
         for i in range(cfg.processes):
             servers.append(Serve(i, ports[i], env, work))
-        asyncio.run(wait_serving(servers))
+        run_async(wait_serving(servers))
         result["setup_timings"]["servers start"] = time.monotonic() - t
         result["setup_s"] = time.monotonic() - t0
-        floor = asyncio.run(measure_floor(servers))
+        floor = run_async(measure_floor(servers))
         result["floor_p50"] = statistics.median(floor)
         say(f"   {cfg.processes} processes serving ({', '.join(s.url for s in servers)}) after "
             f"{result['setup_s']:.1f} s; static GET p50 {result['floor_p50']:.2f} ms")
@@ -1230,7 +1242,7 @@ def run(cfg: Config) -> dict:
             raise RuntimeError(f"displays failed to connect: {hello['failures']}")
 
         say(f"day: {plan.seconds:.0f} s")
-        day = asyncio.run(run_day(cfg, plan, layout, servers, parent_conn, errors))
+        day = run_async(run_day(cfg, plan, layout, servers, parent_conn, errors))
         say(f"   day over: {len(day['issued'])} issued, {len(day['calls'])} calls; settling {cfg.settle:.0f} s")
         time.sleep(cfg.settle)
         for server in servers:

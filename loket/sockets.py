@@ -69,9 +69,12 @@ def subscribe(data):
         return {"ok": False, "message": "rooms must be a list"}
     # A mall's entrance kiosk follows one room per agency: enough for the largest Mal Pelayanan Publik.
     joined = [room for room in rooms[:MAX_ROOMS] if _allowed(room)]
-    for room in joined:
-        join_room(room)
     db.session.remove()
+    try:
+        for room in joined:
+            join_room(room)
+    except ValueError:  # the page went away (navigated, closed) while its rooms were checked
+        return {"ok": False, "message": "disconnected"}
     return {"ok": True, "rooms": joined}
 
 
