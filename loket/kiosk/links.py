@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import io
+from functools import lru_cache
 
 import qrcode
 import qrcode.image.svg
@@ -31,8 +32,12 @@ def ticket_url(token: str) -> str:
     return public_base_url() + ticket_path(token)
 
 
+@lru_cache(maxsize=256)
 def qr_svg(data: str) -> str:
-    """An inline SVG QR code (black on white, with its quiet zone) for showing on a screen."""
+    """An inline SVG QR code (black on white, with its quiet zone) for showing on a screen.
+
+    Kept for the last few hundred addresses: a confirmation screen reloaded (language switch, a
+    double tap) does not draw the same code again."""
     image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=4,
                         error_correction=qrcode.constants.ERROR_CORRECT_M)
     svg = image.to_string(encoding="unicode")
