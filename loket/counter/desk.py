@@ -93,12 +93,27 @@ def minutes_between(start: datetime | None, end: datetime | None) -> int:
 
 
 def visitor(ticket: Ticket | None, *, now: datetime | None = None) -> dict | None:
-    """The visitor panel: number, service, how long they waited and have been at the counter."""
+    """The visitor panel: number, service, how long they waited and have been at the counter, how
+    often this counter called them, and the note of the transfer that sent them here (if any)."""
     if ticket is None:
         return None
     now = now or utcnow()
+    events = db.session.execute(
+        select(TicketEvent.kind, TicketEvent.counter_id, TicketEvent.note, TicketEvent.data, Counter.name)
+        .outerjoin(Counter, Counter.id == TicketEvent.counter_id)
+        .where(TicketEvent.ticket_id == ticket.id, TicketEvent.kind.in_(("called", "recalled", "transferred")))
+        .order_by(TicketEvent.id)
+    ).all()
+    transfers = [e for e in events if e.kind == "transferred"]
+    last = transfers[-1] if transfers else None
+    # Calls since the ticket last arrived in this queue, at this counter: not the previous counter's.
+    since = events.index(last) + 1 if last is not None else 0
+    calls_here = sum(1 for e in events[since:] if e.kind in ("called", "recalled") and e.counter_id == ticket.counter_id)
     return {
         "ticket": ticket,
+        "calls_here": calls_here,
+        "transfer": {"note": last.note, "from_service": (last.data or {}).get("from"), "from_counter": last.name}
+        if last is not None else None,
         "waited_minutes": minutes_between(ticket.issued_at, ticket.called_at or now),
         "at_counter_minutes": minutes_between(ticket.called_at, now),
         "checklist": checklist(ticket.service),
