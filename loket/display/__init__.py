@@ -8,7 +8,8 @@ bp = Blueprint("display", __name__, url_prefix="/display")
 
 
 def init_app(app):
-    """Subscribe the board renderer: every queue event is rendered once per display and pushed."""
+    """Subscribe the board renderer: queue events are queued in the request, and a background worker
+    renders each changed board once per burst of events and pushes it (see renderer.py)."""
     from loket.display import renderer
 
     renderer.init_app(app)

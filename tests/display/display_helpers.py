@@ -1,4 +1,5 @@
-"""Helpers for the display tests: speech/audio stubs for headless Chromium, domain shortcuts.
+"""Helpers for the display tests: speech/audio stubs for headless Chromium, domain shortcuts, and
+waiting for the board renderer, which sends boards and calls from a background worker.
 
 Headless Chromium has no audio device and no voices: the stubs record what would be said or played,
 so the tests check the announcement queue (what, in which order, how often) instead of sound.
@@ -6,6 +7,9 @@ so the tests check the announcement queue (what, in which order, how often) inst
 from __future__ import annotations
 
 import json
+import threading
+from contextlib import contextmanager
+from types import SimpleNamespace
 
 from sqlalchemy import select
 
@@ -44,6 +48,17 @@ def speech_stub(voice_langs=("en-US", "id"), speak_ms=150, clip_ms=20) -> str:
   };
 })();
 """ % (json.dumps(list(voice_langs)), speak_ms, clip_ms)
+
+
+def renderer(app):
+    return app.extensions["loket.display_renderer"]
+
+
+def settle(app, timeout: float = 10.0):
+    """Wait until the board renderer has sent everything queued so far: the request that changed the
+    queue returned before its screens were updated."""
+    assert renderer(app).wait_idle(timeout), "the board renderer did not finish within %ss" % timeout
+    return renderer(app)
 
 
 def _office_id(office_id: int | None) -> int:
@@ -89,3 +104,29 @@ def login_as(app, make_user, username: str, role: str, counters=()):
     response = client.post("/login", data={"username": username, "password": "rahasia-123"})
     assert response.status_code == 302, response.get_data(as_text=True)[:300]
     return client
+
+
+@contextmanager
+def boards_held(monkeypatch):
+    """Hold the renderer's worker inside its next board render until `release()` (or the end of the block).
+
+    `board.build` is wrapped, not the renderer: everything else runs as in production, so what the
+    request does meanwhile is all it does. `entered` is set once the worker is held."""
+    from loket.display import board
+    from loket.display.renderer import WORKER_NAME
+
+    real = board.build
+    entered, gate = threading.Event(), threading.Event()
+
+    def build(display):
+        if threading.current_thread().name == WORKER_NAME and not gate.is_set():
+            entered.set()
+            gate.wait(30)
+        return real(display)
+
+    monkeypatch.setattr(board, "build", build)
+    hold = SimpleNamespace(entered=entered, release=gate.set)
+    try:
+        yield hold
+    finally:
+        gate.set()

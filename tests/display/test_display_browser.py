@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from display_helpers import call_at, counter, open_display, service, speech_stub
+from display_helpers import call_at, counter, open_display, service, settle, speech_stub
 
 pytestmark = pytest.mark.browser
 
@@ -268,6 +268,7 @@ def test_tap_to_enable_sound_is_shown_once_and_remembered(tv, live_server):
 def test_call_reaches_display_within_a_second_with_one_render_per_event(tv, app, ctx, make_ticket):
     """Three screens on display 1: one server render per event, pushed; no screen re-requests the board."""
     make_ticket("A")
+    settle(app)
     pages = [tv() for _ in range(3)]
     board_requests = []
     for i, page in enumerate(pages):
@@ -283,6 +284,7 @@ def test_call_reaches_display_within_a_second_with_one_render_per_event(tv, app,
     elapsed = time.monotonic() - started
     print(f"call→3 displays updated: {elapsed * 1000:.0f} ms")
     assert elapsed < 1.0
+    settle(app)
     assert renderer.renders - before == 1  # one display configured: rendered once for all its screens
     assert board_requests == []
 

@@ -8,7 +8,7 @@ import pytest
 from loket.display.models import Display
 from loket.extensions import db, socketio
 
-from display_helpers import call_at, counter, login_as, open_display, service, speech_stub
+from display_helpers import call_at, counter, login_as, open_display, service, settle, speech_stub
 
 
 @pytest.fixture
@@ -51,11 +51,12 @@ def test_calls_of_both_offices_reach_the_shared_display_naming_the_office(app, o
     from loket.queue.closing import close_day
 
     one, shared = screen(app, "1"), screen(app, "2")
-    renderer = app.extensions["loket.display_renderer"]
     assert core.issue_ticket("A").number == "A-001"
+    renderer = settle(app)
     one.get_received(), shared.get_received()
     before = renderer.renders
     assert core.issue_ticket("A", office_id=offices["second"]).number == "DK-A-001"
+    settle(app)
     assert renderer.renders - before == 1  # the second office's ticket: the shared board only
     assert received(one, "swap") == []
     one.get_received(), shared.get_received()
@@ -63,6 +64,7 @@ def test_calls_of_both_offices_reach_the_shared_display_naming_the_office(app, o
     # A call at Loket 1 of the first office: both displays, the shared one names the office.
     before = renderer.renders
     first_call = call_at(1, "A")
+    settle(app)
     assert renderer.renders - before == 2
     swaps, announces = split(one)
     assert len(swaps) == 1 and 'data-number="A-001"' in swaps[0]["html"] and "office-tag" not in swaps[0]["html"]
@@ -80,6 +82,7 @@ def test_calls_of_both_offices_reach_the_shared_display_naming_the_office(app, o
     before = renderer.renders
     ticket = call_at(1, "A", offices["second"])
     assert ticket.number == "DK-A-001"
+    settle(app)
     assert renderer.renders - before == 1
     assert one.get_received() == []
     swaps, announces = split(shared)
@@ -100,28 +103,35 @@ def test_calls_of_both_offices_reach_the_shared_display_naming_the_office(app, o
 
     # A recall is said again, at the shared display only.
     core.recall(ticket)
+    settle(app)
     assert [a["recall"] for a in received(shared, "announce")] == [True]
     assert one.get_received() == []
 
     # Counter and queue news of the second office (no `office` in the payload) skip display 1 too.
     core.cancel(first_call)  # (so the day's close below has only the second office's ticket to close)
     core.cancel(ticket)
+    settle(app)
     one.get_received(), shared.get_received()
     before = renderer.renders
     core.set_paused(counter(2, offices["second"]), True)
+    settle(app)
     core.issue_ticket("B", office_id=offices["second"])
+    settle(app)
     assert close_day(force=True)["numbers"] == ["DK-B-001"]
-    assert renderer.renders - before == 3
+    settle(app)
+    assert renderer.renders - before == 3  # one event at a time: one burst each
     assert one.get_received() == []
     assert len(received(shared, "swap")) == 3
 
     # A first-office counter paused: both boards; a settings change: that display only.
     before = renderer.renders
     core.set_paused(counter(3), True)
+    settle(app)
     assert renderer.renders - before == 2
     from loket.display.settings import get_display, update_display
 
     update_display(get_display("2"), name="MPP", service_ids=[], counter_ids=[], running_text="Selamat datang")
+    settle(app)
     assert renderer.renders - before == 3
     assert len(received(one, "swap")) == 1
     assert [s["target"] for s in received(shared, "swap")] == ["#board", "#board", "#ticker"]
@@ -165,6 +175,7 @@ def test_display_of_the_second_office_alone_is_not_shared(client, offices, ctx):
     core.issue_ticket("A", office_id=offices["second"])
     sio = screen(client.application, "dk")
     call_at(1, "A", offices["second"])
+    settle(client.application)
     announces = received(sio, "announce")
     assert [a["text"] for a in announces] == ["Nomor antrean D K A nol nol satu, silakan menuju loket satu"]
     sio.disconnect()

@@ -1,5 +1,5 @@
 """Display pages over HTTP and Socket.IO: public board, resync fragments, admin-only validated settings,
-and the renderer that pushes one rendered board per display per event."""
+and the renderer that pushes one rendered board per display per burst of events (here: one event each)."""
 from __future__ import annotations
 
 import pytest
@@ -7,7 +7,7 @@ import pytest
 from loket.display.models import Display
 from loket.extensions import db, socketio
 
-from display_helpers import call_at, counter, login_as, service
+from display_helpers import call_at, counter, login_as, service, settle
 
 
 def test_display_page_is_public_and_shows_the_board(client, ctx, make_ticket):
@@ -122,14 +122,15 @@ def test_renderer_pushes_one_board_per_display_and_announces_only_where_shown(ap
         sio = socketio.test_client(app)
         assert sio.emit("subscribe", {"rooms": [room]}, callback=True)["rooms"] == [room]
         screens.setdefault(room, []).append(sio)
-    renderer = app.extensions["loket.display_renderer"]
     make_ticket("A")
+    renderer = settle(app)
     for clients in screens.values():
         for sio in clients:
             sio.get_received()
 
     before = renderer.renders
     ticket = call_at(2, "A")
+    settle(app)
     assert renderer.renders - before == 2  # once per display, not per screen
     for sio in screens["display:1"]:
         messages = sio.get_received()
@@ -144,6 +145,7 @@ def test_renderer_pushes_one_board_per_display_and_announces_only_where_shown(ap
     assert received(lobby, "announce") == []  # ... but service A is not called out there
 
     core.recall(ticket)
+    settle(app)
     first, second = (received(sio, "announce") for sio in screens["display:1"])
     assert len(first) == 1 and first[0]["recall"] is True and first == second
     assert received(lobby, "announce") == []
@@ -152,6 +154,7 @@ def test_renderer_pushes_one_board_per_display_and_announces_only_where_shown(ap
     before = renderer.renders
     update_display(get_display("lobby-b"), name="Lobi B", service_ids=[service("B").id, service("C").id],
                    counter_ids=[], running_text="Antrean C dibuka")
+    settle(app)
     assert renderer.renders - before == 1
     assert received(screens["display:1"][0], "swap") == []
     swaps = received(lobby, "swap")
@@ -168,6 +171,7 @@ def test_board_speaks_indonesian_even_when_the_officer_uses_english(app, ctx, ma
     sio = socketio.test_client(app)
     sio.emit("subscribe", {"rooms": ["display:1"]}, callback=True)
     make_ticket("A")
+    settle(app)
     swaps = received(sio, "swap")
     assert "menunggu" in swaps[-1]["html"]
     sio.disconnect()
