@@ -103,8 +103,9 @@ def run_async(coro):
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
         return pool.submit(asyncio.run, coro).result()
 
+
 def _load_servers_helpers():
-    """bench/servers.py's small helpers (percentiles, RSS of a process tree, nofile limit)."""
+    """bench/servers.py's helpers (percentiles, RSS of a process tree, nofile limit, the screen client)."""
     name = "loket_bench_servers"
     if name not in sys.modules:
         spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("servers.py"))
@@ -117,6 +118,7 @@ def _load_servers_helpers():
 _helpers = _load_servers_helpers()
 pct, fmt, rss_mb, raise_nofile, free_port = (_helpers.pct, _helpers.fmt, _helpers.rss_mb, _helpers.raise_nofile,
                                              _helpers.free_port)
+Socket = _helpers.ScreenClient  # the small Socket.IO client the screens use
 
 # The tenants of a typical Mal Pelayanan Publik: (code, prefix, short name, name).
 OFFICES = [
@@ -538,92 +540,6 @@ async def measure_floor(servers: list[Serve], n: int = 100) -> list[float]:
 
 
 # --- the screens: displays and phones (child process) -------------------------------------------
-
-class Socket:
-    """A minimal Socket.IO protocol 5 / Engine.IO 4 client over one aiohttp websocket (see
-    bench/servers.py's ScreenClient): connect the default namespace, `subscribe` to rooms (acked),
-    answer pings, hand every event frame to `on_event(raw, now)`."""
-
-    def __init__(self, http, ws_url: str, timeout: float, on_event, drops: Tally):
-        self.http, self.ws_url, self.timeout = http, ws_url, timeout
-        self.on_event, self.drops = on_event, drops
-        self.ws = None
-        self.task = None
-        self.closing = False
-        self.joined_at: float | None = None
-
-    async def _next_text(self) -> str:
-        import aiohttp
-
-        msg = await self.ws.receive(timeout=self.timeout)
-        if msg.type != aiohttp.WSMsgType.TEXT:
-            raise ConnectionError(f"websocket {msg.type.name} before the handshake finished")
-        return msg.data
-
-    async def connect(self, rooms: list[str]) -> None:
-        self.ws = await self.http.ws_connect(self.ws_url, timeout=self.timeout, autoping=True, max_msg_size=0)
-        if not (await self._next_text()).startswith("0{"):
-            raise ConnectionError("no Engine.IO open packet")
-        await self.ws.send_str("40")
-        while True:
-            packet = await self._next_text()
-            if packet == "2":
-                await self.ws.send_str("3")
-            elif packet.startswith("40"):
-                break
-            else:
-                raise ConnectionError(f"namespace connect refused: {packet[:60]!r}")
-        await self.ws.send_str("420" + json.dumps(["subscribe", {"rooms": rooms}]))
-        while True:
-            packet = await self._next_text()
-            if packet == "2":
-                await self.ws.send_str("3")
-            elif packet.startswith("430"):
-                ack = json.loads(packet[3:])[0]
-                if not (isinstance(ack, dict) and ack.get("ok") and sorted(ack.get("rooms", [])) == sorted(rooms)):
-                    raise ConnectionError(f"subscribe refused: {ack!r}"[:100])
-                break
-            elif packet.startswith("42"):
-                self.on_event(packet, time.monotonic())  # an event racing the ack: it was for us
-        self.joined_at = time.monotonic()
-        self.task = asyncio.create_task(self._listen())
-
-    async def _listen(self) -> None:
-        import aiohttp
-
-        reason = "closed by server"
-        try:
-            async for msg in self.ws:
-                if msg.type != aiohttp.WSMsgType.TEXT:
-                    continue
-                data = msg.data
-                if data == "2":
-                    await self.ws.send_str("3")
-                elif data.startswith("42"):
-                    self.on_event(data, time.monotonic())
-                elif data.startswith("1") or data.startswith("41"):
-                    reason = "Engine.IO/Socket.IO close packet"
-                    break
-            if self.ws.close_code not in (None, 1000):
-                reason = f"websocket close code {self.ws.close_code}"
-        except Exception as exc:  # noqa: BLE001
-            reason = type(exc).__name__
-        if not self.closing:
-            self.drops[reason] += 1
-
-    @property
-    def connected(self) -> bool:
-        return self.ws is not None and not self.ws.closed and self.task is not None and not self.task.done()
-
-    async def close(self) -> None:
-        self.closing = True
-        if self.ws is not None and not self.ws.closed:
-            try:
-                await self.ws.send_str("41")
-            except Exception:  # noqa: BLE001
-                pass
-            await self.ws.close()
-
 
 async def _quietly(coro, seconds: float = 5) -> None:
     try:

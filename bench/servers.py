@@ -72,10 +72,12 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 STATIC_PATH = "/static/js/live.js"
+CALLED = '42["ticket.called"'  # the frame of a call, matched by prefix
 OFFICER = ("bench", "bench-pass-123")
 
 CANDIDATES = ("werkzeug", "gthread", "gevent", "gevent-sws", "geventws", "pywsgi")
@@ -269,20 +271,21 @@ def swarm_main(url: str, n: int, batch: int, timeout: float, connect_budget: flo
 
 class ScreenClient:
     """A minimal Socket.IO protocol 5 / Engine.IO 4 client over one aiohttp websocket: open, connect the
-    default namespace, `subscribe` to the office room (with ack), answer pings, and time `ticket.called`.
+    default namespace, `subscribe` to rooms (with ack), answer pings, and hand every event frame to
+    `on_event(raw, now)`; a connection lost before `close()` is counted in `drops` by its reason.
 
     python-socketio's AsyncClient decodes every packet and runs the full client machinery; with a
     thousand screens in one process that costs more CPU than the server's fan-out, and the clients
     (not the server) fell behind and timed out. This client only looks at what it needs: frames are
-    matched by prefix, and only `ticket.called` events are decoded."""
+    matched by prefix, and `on_event` decodes only the events it wants. bench/mall_day.py uses it too."""
 
-    CALLED = '42["ticket.called"'
-
-    def __init__(self, http, ws_url: str, timeout: float, received: dict, drops: dict, state: dict):
+    def __init__(self, http, ws_url: str, timeout: float, on_event, drops: Counter):
         self.http, self.ws_url, self.timeout = http, ws_url, timeout
-        self.received, self.drops, self.state = received, drops, state
+        self.on_event, self.drops = on_event, drops
         self.ws = None
         self.task = None
+        self.closing = False
+        self.joined_at: float | None = None
 
     async def _next_text(self) -> str:
         import aiohttp
@@ -292,11 +295,10 @@ class ScreenClient:
             raise ConnectionError(f"websocket {msg.type.name} before the handshake finished")
         return msg.data
 
-    async def connect(self) -> None:
+    async def connect(self, rooms: list[str]) -> None:
         self.ws = await self.http.ws_connect(self.ws_url, timeout=self.timeout, autoping=True, max_msg_size=0)
-        opened = await self._next_text()
-        if not opened.startswith("0{"):
-            raise ConnectionError(f"no Engine.IO open packet: {opened[:40]!r}")
+        if not (await self._next_text()).startswith("0{"):
+            raise ConnectionError("no Engine.IO open packet")
         await self.ws.send_str("40")
         while True:
             packet = await self._next_text()
@@ -306,17 +308,19 @@ class ScreenClient:
                 break
             else:
                 raise ConnectionError(f"namespace connect refused: {packet[:60]!r}")
-        await self.ws.send_str('420["subscribe",{"rooms":["office:1"]}]')
+        await self.ws.send_str("420" + json.dumps(["subscribe", {"rooms": rooms}]))
         while True:
             packet = await self._next_text()
             if packet == "2":
                 await self.ws.send_str("3")
             elif packet.startswith("430"):
                 ack = json.loads(packet[3:])[0]
-                if not (isinstance(ack, dict) and ack.get("ok") and "office:1" in ack.get("rooms", [])):
+                if not (isinstance(ack, dict) and ack.get("ok") and sorted(ack.get("rooms", [])) == sorted(rooms)):
                     raise ConnectionError(f"subscribe refused: {ack!r}"[:100])
                 break
-            # other events arriving before the ack are ignored
+            elif packet.startswith("42"):
+                self.on_event(packet, time.monotonic())  # an event racing the ack: it was for us
+        self.joined_at = time.monotonic()
         self.task = asyncio.create_task(self._listen())
 
     async def _listen(self) -> None:
@@ -330,25 +334,24 @@ class ScreenClient:
                 data = msg.data
                 if data == "2":
                     await self.ws.send_str("3")
-                elif data.startswith(self.CALLED):
-                    now = time.monotonic()
-                    number = str((json.loads(data[2:])[1] or {}).get("number"))
-                    self.received.setdefault(number, []).append(now)
+                elif data.startswith("42"):
+                    self.on_event(data, time.monotonic())
                 elif data.startswith("1") or data.startswith("41"):
                     reason = "Engine.IO/Socket.IO close packet"
                     break
             if self.ws.close_code not in (None, 1000):
                 reason = f"websocket close code {self.ws.close_code}"
         except Exception as exc:  # noqa: BLE001
-            reason = f"{type(exc).__name__}"
-        if not self.state["closing"]:
-            self.drops[reason] = self.drops.get(reason, 0) + 1
+            reason = type(exc).__name__
+        if not self.closing:
+            self.drops[reason] += 1
 
     @property
     def connected(self) -> bool:
         return self.ws is not None and not self.ws.closed and self.task is not None and not self.task.done()
 
     async def close(self) -> None:
+        self.closing = True
         if self.ws is not None and not self.ws.closed:
             try:
                 await self.ws.send_str("41")
@@ -362,17 +365,21 @@ async def _swarm(url: str, n: int, batch: int, timeout: float, connect_budget: f
 
     received: dict[str, list[float]] = {}
     failures: dict[str, int] = {}
-    drops: dict[str, int] = {}
+    drops: Counter = Counter()
     clients: list[ScreenClient] = []
-    state = {"closing": False}
     lags: list[float] = []
     ws_url = url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
     http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
 
+    def on_event(data: str, now: float) -> None:
+        if data.startswith(CALLED):  # only the calls are decoded: the fan-out is what is measured
+            number = str((json.loads(data[2:])[1] or {}).get("number"))
+            received.setdefault(number, []).append(now)
+
     async def one():
-        client = ScreenClient(http, ws_url, timeout, received, drops, state)
+        client = ScreenClient(http, ws_url, timeout, on_event, drops)
         try:
-            await client.connect()
+            await client.connect(["office:1"])
             clients.append(client)
         except Exception as exc:  # noqa: BLE001 - every failure is counted by kind
             key = f"{type(exc).__name__}: {exc}"[:100]
@@ -405,7 +412,6 @@ async def _swarm(url: str, n: int, batch: int, timeout: float, connect_budget: f
         pass
     conn.recv()
     probe.cancel()
-    state["closing"] = True
     still = sum(1 for c in clients if c.connected)
     conn.send({"still_connected": still, "drops": drops, "received": received,
                "lag_p99": pct(lags, 99), "lag_max": max(lags) if lags else None})
