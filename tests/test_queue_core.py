@@ -224,7 +224,13 @@ def test_events_go_to_rooms_with_token_only_in_the_ticket_room(make_ticket, publ
     assert event.name == "ticket.issued"
     assert f"office:{ticket.office_id}" in event.rooms and f"service:{ticket.service_id}" in event.rooms
     assert ticket.token not in str(event.public)
-    assert list(event.private) == [f"ticket:{ticket.token}"]
+    # Nobody can be in a ticket's own room before its token is handed out: issuing computes no status.
+    assert event.private == {}
+    core.call_next(counter())
+    called = published[-1]
+    assert called.name == "ticket.called" and ticket.token not in str(called.public)
+    assert list(called.private) == [f"ticket:{ticket.token}"]
+    assert called.private[f"ticket:{ticket.token}"]["state"] == "called"
 
 
 def test_unknown_service_is_a_readable_not_found(ctx):

@@ -207,11 +207,16 @@ def issue(kiosk: Kiosk, code: str, *, office: str | None = None, priority_reason
     if not offices:
         raise NotFound(N_("Belum ada kantor."))
     service = resolve_service(offices, code, office)
-    ticket = core.issue_ticket(service.code, office_id=service.office_id, priority=priority,
-                               priority_reason=priority_reason, kiosk=kiosk.id)
-    job = None
-    if print_slip:
-        job = jobs.submit(kiosk, jobs.ticket_slip(ticket), ticket=ticket)
+    ticket, event = core.add_ticket(service, priority=priority, priority_reason=priority_reason, kiosk=kiosk.id)
+    if not print_slip:
+        commit_and_publish(event)
+        return ticket, None
+    # The slip's job is committed with the ticket (one transaction: a crash keeps both or neither)
+    # and rendered and sent after the response, in the background.
+    job, job_event = jobs.add_ticket_job(kiosk, ticket)
+    job_id, status = job.id, job.status
+    commit_and_publish(event, job_event)
+    jobs.start(job_id, status)
     return ticket, job
 
 

@@ -1,18 +1,22 @@
 """Print jobs: record a slip for a kiosk's printer, send it in the background, retry until it prints.
 
-Issuing never waits for or fails on a printer: `submit` commits the job first, then a thread sends
-it; `retry_pending` (every 5 s in the server) re-sends failed ones. A conditional UPDATE claims a
-job before sending, so two senders can never print the same slip twice.
+Issuing never waits for or fails on a printer. A ticket's slip costs its request one INSERT in the
+ticket's own transaction (`add_ticket_job`: what the slip says, not yet rendered); after the commit
+a thread (a greenlet under the production server) sends it. The first sender renders the ESC/POS
+bytes and stores them with its claim, so every retry prints exactly the same slip. `submit` does the
+same for other slips (a complaint receipt, a test ticket), rendered at once. `retry_pending` (every
+5 s in the server) re-sends failed ones. A conditional UPDATE claims a job before sending, so two
+senders can never print the same slip twice.
 """
 from __future__ import annotations
 
 import logging
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Union
 
 from flask import current_app
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 
 from loket.events import DomainEvent, commit_and_publish
 from loket.extensions import db
@@ -56,6 +60,40 @@ def ticket_slip(ticket) -> TicketSlip:
     )
 
 
+def ticket_slip_data(ticket) -> dict:
+    """What a ticket's slip says, kept with its job until a sender renders it. Costs no query: the
+    ticket, its service and office are loaded when it is issued. The people ahead are counted when
+    the slip is rendered (a moment later), see `_ticket_slip_from`."""
+    from loket.kiosk.links import ticket_url
+
+    return {
+        "office_name": ticket.service.office.name,
+        "number": ticket.number,
+        "service_name": ticket.service.name,
+        "issued_at": ticket.issued_at.isoformat(),
+        "url": ticket_url(ticket.token),
+        "priority": bool(ticket.priority),
+    }
+
+
+def _ticket_slip_from(job: PrintJob) -> TicketSlip:
+    from loket.queue import core
+    from loket.queue.models import Ticket
+    from loket.timeutil import to_local
+
+    data = job.slip or {}
+    ticket = db.session.get(Ticket, job.ticket_id) if job.ticket_id is not None else None
+    return TicketSlip(
+        office_name=data["office_name"],
+        number=data["number"],
+        service_name=data["service_name"],
+        issued_at=to_local(datetime.fromisoformat(data["issued_at"])),
+        ahead=core.people_ahead(ticket) if ticket is not None else 0,
+        url=data["url"],
+        priority=bool(data.get("priority")),
+    )
+
+
 def test_slip(kiosk) -> TicketSlip:
     """A sample ticket for checking a printer; its QR leads to the kiosk's home page."""
     from loket.kiosk.links import public_base_url
@@ -81,20 +119,42 @@ def _kind(slip: Slip) -> str:
 
 # --- submitting and sending -------------------------------------------------------------------
 
+def _printer_settings(kiosk) -> tuple[str, str, str | None]:
+    """(paper, QR mode, error): the error when the kiosk has no usable printer."""
+    config = kiosk.printer or {}
+    try:
+        cfg = validate_config(config)
+    except PrinterConfigError as exc:
+        return "80mm", "native", str(exc) if config else "No printer is configured for this kiosk."
+    return cfg["paper"], cfg["qr"], None
+
+
+def add_ticket_job(kiosk, ticket) -> tuple[PrintJob, DomainEvent]:
+    """Add `ticket`'s slip for `kiosk`'s printer to the session, not committed: the caller commits it
+    with the ticket (one transaction), publishes the event, then calls `start`."""
+    _paper, _qr, error = _printer_settings(kiosk)
+    job = PrintJob(kiosk_id=kiosk.id, ticket_id=ticket.id, kind="ticket", payload=None,
+                   slip=ticket_slip_data(ticket), status=FAILED if error else PENDING, last_error=error,
+                   created_at=utcnow())
+    db.session.add(job)
+    db.session.flush()
+    return job, _job_event(job)
+
+
+def start(job_id: int, status: str) -> None:
+    """After the job is committed: send it in the background (unless the kiosk has no printer).
+    Takes the id and status read before the commit, so starting costs no query."""
+    if status == PENDING:
+        _start_thread(current_app._get_current_object(), job_id)
+
+
 def submit(kiosk, slip: Slip, *, ticket=None, kind: str | None = None, background: bool = True) -> PrintJob:
     """Record a print job for `kiosk` (committed) and start sending it; never raises for the printer.
 
     The ESC/POS bytes are rendered now, with the kiosk's paper width and QR mode, so a later retry
     prints exactly what the visitor was promised.
     """
-    config = kiosk.printer or {}
-    error = None
-    try:
-        cfg = validate_config(config)
-        paper, qr = cfg["paper"], cfg["qr"]
-    except PrinterConfigError as exc:
-        error = str(exc) if config else "No printer is configured for this kiosk."
-        paper, qr = "80mm", "native"
+    paper, qr, error = _printer_settings(kiosk)
     job = PrintJob(
         kiosk_id=kiosk.id,
         ticket_id=getattr(ticket, "id", None),
@@ -109,7 +169,7 @@ def submit(kiosk, slip: Slip, *, ticket=None, kind: str | None = None, backgroun
     commit_and_publish(_job_event(job))
     if error is None:
         if background:
-            _start_thread(current_app._get_current_object(), job.id)
+            start(job.id, job.status)
         else:
             send(job.id)
             db.session.refresh(job)
@@ -145,15 +205,35 @@ def wait_for_sends(timeout: float = 10.0) -> None:
         thread.join(timeout)
 
 
+def _render(job_id: int) -> bytes | None:
+    """The bytes of a job not rendered yet (a ticket's slip), with its kiosk's paper and QR mode;
+    None when it already has its bytes. Read-only: the claim stores them."""
+    job = db.session.get(PrintJob, job_id)
+    if job is None or job.payload is not None or not job.slip:
+        return None
+    from loket.kiosk.models import Kiosk
+
+    kiosk = db.session.get(Kiosk, job.kiosk_id)
+    paper, qr, _error = _printer_settings(kiosk) if kiosk is not None else ("80mm", "native", None)
+    return render_slip_bytes(_ticket_slip_from(job), paper=paper, qr_mode=qr)
+
+
 def _claim(job_id: int):
-    """Take a job for sending; returns the claim time, or None when someone else has it or it is done."""
+    """Take a job for sending; returns the claim time, or None when someone else has it or it is done.
+
+    A job's first claim also stores its rendered bytes (unless another sender stored them first)."""
+    rendered = _render(job_id)
+    db.session.commit()  # end the read before the write: SQLite writers must not wait on us
     now = utcnow()
+    values = {"status": SENDING, "claimed_at": now, "attempts": PrintJob.attempts + 1}
+    if rendered is not None:
+        values["payload"] = func.coalesce(PrintJob.payload, rendered)
     claimed = db.session.execute(
         update(PrintJob)
         .where(PrintJob.id == job_id,
                or_(PrintJob.status.in_((PENDING, FAILED)),
                    and_(PrintJob.status == SENDING, PrintJob.claimed_at < now - STALE_SENDING)))
-        .values(status=SENDING, claimed_at=now, attempts=PrintJob.attempts + 1)
+        .values(**values)
         .execution_options(synchronize_session=False)
     ).rowcount
     commit_and_publish()  # the claim must be durable before the printer is touched

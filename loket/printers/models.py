@@ -1,12 +1,14 @@
-"""Print jobs: every slip sent to a kiosk's printer, with its ESC/POS bytes rendered at issue time.
+"""Print jobs: every slip sent to a kiosk's printer.
 
 A job is recorded before anything is sent, so a dead printer never loses a ticket; see `jobs.py`.
+A ticket's job is recorded in the ticket's own transaction with what its slip says (`slip`); its
+ESC/POS bytes (`payload`) are rendered once, by the first sender, and every retry prints them.
 """
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from loket.extensions import db
@@ -25,7 +27,8 @@ class PrintJob(db.Model):
     kiosk_id: Mapped[str] = mapped_column(ForeignKey("kiosks.id", ondelete="CASCADE"))
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"), nullable=True)
     kind: Mapped[str] = mapped_column(String(12), default="ticket")
-    payload: Mapped[bytes] = mapped_column(LargeBinary)
+    payload: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)  # None until first sent
+    slip: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # what a not yet rendered slip says
     status: Mapped[str] = mapped_column(String(10), default=PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)

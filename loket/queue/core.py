@@ -158,7 +158,17 @@ def _next_sequence(service: Service, day: date) -> int:
 def issue_ticket(service_code: str, *, office_id: int | None = None, priority: bool = False, priority_reason: str | None = None,
                  kiosk: str | None = None, now: datetime | None = None) -> Ticket:
     """Give a visitor the next number of one office's service for today (office-local)."""
-    service = get_service(service_code, office_id)
+    ticket, event = add_ticket(get_service(service_code, office_id), priority=priority,
+                               priority_reason=priority_reason, kiosk=kiosk, now=now)
+    commit_and_publish(event)
+    return ticket
+
+
+def add_ticket(service: Service, *, priority: bool = False, priority_reason: str | None = None,
+               kiosk: str | None = None, now: datetime | None = None) -> tuple[Ticket, DomainEvent]:
+    """The next number of an active `service` for today, added to the session but not committed:
+    the caller commits it together with whatever belongs to it (a kiosk's print job) in one
+    transaction and publishes the returned event."""
     now = now or utcnow()
     day = local_day(now)
     office = hours.state(now)
@@ -192,8 +202,8 @@ def issue_ticket(service_code: str, *, office_id: int | None = None, priority: b
     db.session.add(ticket)
     db.session.flush()
     _log(ticket, "issued", data={"priority": ticket.priority, "kiosk": kiosk})
-    commit_and_publish(_event("ticket.issued", ticket))
-    return ticket
+    # Nobody can be in a new ticket's own room yet (its token is not out), so no private status.
+    return ticket, _event("ticket.issued", ticket, private=False)
 
 
 # --- officer actions ------------------------------------------------------------------------
@@ -523,7 +533,7 @@ def _log(ticket: Ticket, kind: str, *, officer=None, counter: Counter | None = N
     ))
 
 
-def _event(name: str, ticket: Ticket, extra_rooms: tuple[str, ...] = ()) -> DomainEvent:
+def _event(name: str, ticket: Ticket, extra_rooms: tuple[str, ...] = (), *, private: bool = True) -> DomainEvent:
     db.session.flush()
     counter = ticket.counter
     public = {
@@ -542,4 +552,5 @@ def _event(name: str, ticket: Ticket, extra_rooms: tuple[str, ...] = ()) -> Doma
     rooms = (office_room(ticket.office_id), service_room(ticket.service_id), *extra_rooms)
     if counter is not None:
         rooms += (counter_room(counter.id),)
-    return DomainEvent(name, public, rooms=rooms, private={ticket_room(ticket.token): ticket_status(ticket)})
+    return DomainEvent(name, public, rooms=rooms,
+                       private={ticket_room(ticket.token): ticket_status(ticket)} if private else {})

@@ -120,6 +120,10 @@ class Ticket(db.Model):
         Index("ix_tickets_queue", "service_id", "state", "priority", "queued_at"),
         Index("ix_tickets_number_day", "issued_service_id", "day", "seq", unique=True),
         Index("ix_tickets_office_day", "office_id", "day", "state"),
+        # A counter's current visitor (boards, the desk) and a service's latest finished visits
+        # (the wait estimate): index look-ups, however many tickets the day or the month holds.
+        Index("ix_tickets_counter_state", "counter_id", "state"),
+        Index("ix_tickets_service_finished", "service_id", "state", "finished_at"),
     )
 
     @property
@@ -143,3 +147,7 @@ class TicketEvent(db.Model):
     service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id"), nullable=True)
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
     data: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    # The boards' call history ("called"/"recalled" of today, newest first) reads this index
+    # backwards from the day's end instead of scanning the whole log.
+    __table_args__ = (Index("ix_ticket_events_kind_at", "kind", "at"),)

@@ -210,3 +210,77 @@ def test_printer_admin_page_saves_config_and_rejects_bad_input(app, admin_client
     preview = admin_client.get("/kiosk/1/printer/preview.png")
     assert preview.mimetype == "image/png" and Image.open(io.BytesIO(preview.data)).width == 384
     assert client.get("/kiosk/1/printer").status_code in (302, 401)  # not for visitors
+
+
+def test_issuing_with_a_slip_is_one_write_transaction(app, client, tcp_printer):
+    """The ticket, its log entry and its print job are committed together by the request; rendering
+    and sending the slip (claim, finish) happen after the response, in the sender."""
+    import threading
+
+    from sqlalchemy import event
+
+    from loket.kiosk.keys import api_key
+
+    use_printer(app, {**tcp_printer.config, "qr": "native"})
+    request_thread = threading.get_ident()
+    commits: list[str] = []
+
+    def on_commit(conn):
+        commits.append("request" if threading.get_ident() == request_thread else "sender")
+
+    with app.app_context():
+        engine = db.engine
+        key = api_key("1")
+    event.listen(engine, "commit", on_commit)
+    try:
+        response = client.post("/api/v1/tickets", json={"service": "A", "kiosk": "1"},
+                               headers={"X-Kiosk-Key": key})
+        assert response.status_code == 201, response.get_data(as_text=True)
+        assert commits.count("request") == 1, commits
+        jobs.wait_for_sends()
+    finally:
+        event.remove(engine, "commit", on_commit)
+    assert "sender" in commits  # the claim and the finish: outside the request
+    assert b"A-001" in tcp_printer.next_job()
+    job = job_of(app, response.get_json()["token"])
+    assert job.status == "sent" and job.slip["number"] == "A-001"
+    assert job.slip["url"] == f"https://antrean.example.go.id/t/{response.get_json()['token']}"
+
+
+def test_a_slip_is_rendered_once_and_every_retry_prints_the_same_bytes(app, client, tcp_printer):
+    """The first attempt renders the slip (people ahead as they were then) and stores it with its claim;
+    the retry after the printer came back prints those bytes, even though the queue moved on."""
+    from loket.queue import core
+    from loket.queue.models import Counter
+
+    use_printer(app, {**tcp_printer.config, "qr": "native"})
+    issue(client, "A")
+    tcp_printer.next_job()
+    port = tcp_printer.port
+    tcp_printer.stop()
+    token = issue(client, "A")  # A-002, one person ahead, printer down
+    failed = job_of(app, token)
+    assert failed.status == "failed" and failed.payload is not None
+    assert b"A-002" in failed.payload
+    with app.app_context():
+        counter = db.session.scalars(select(Counter).order_by(Counter.id)).first()
+        assert core.call_next(counter).number == "A-001"  # now nobody is ahead of A-002
+        assert core.people_ahead(core.ticket_by_token(token)) == 0
+    tcp_printer.port = port
+    tcp_printer.start()
+    with app.app_context():
+        assert jobs.retry_pending(app) == 1
+    assert tcp_printer.next_job() == bytes(failed.payload)
+    assert job_of(app, token).attempts == 2
+
+
+def test_a_kiosk_without_a_printer_keeps_the_slip_unrendered(app, client):
+    with app.app_context():
+        from loket.kiosk.models import Kiosk
+
+        db.session.get(Kiosk, "1").printer = {}
+        db.session.commit()
+    token = issue(client, "A")
+    job = job_of(app, token)
+    assert job.status == "failed" and job.attempts == 0 and job.payload is None
+    assert job.slip["number"] == "A-001" and job.slip["url"].endswith(f"/t/{token}")

@@ -313,3 +313,48 @@ def test_0004_makes_the_single_office_the_default_office_on_postgresql(tmp_path)
     finally:
         with app.app_context():
             db.engine.dispose()
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_0005_unrendered_slips_survive_a_downgrade_and_upgrade(tmp_path, dialect):
+    """0005 lets a ticket's job wait for its first sender without bytes; going back to 0004 (which
+    needs bytes) keeps the job, marked failed, and coming back keeps it too."""
+    import flask_migrate
+    from sqlalchemy import text
+
+    from loket.bootstrap import ensure_ready
+    from loket.kiosk import core as kiosk_core
+    from loket.printers.models import PrintJob
+
+    if dialect == "postgresql":
+        from support import fresh_postgres_url
+
+        app = create_app({"INSTANCE_PATH": str(tmp_path / "pg"), "SQLALCHEMY_DATABASE_URI": fresh_postgres_url(),
+                          "LOKET_OFFICE_HOURS": "24/7"})
+    else:
+        app = _app(tmp_path / "new")
+    try:
+        with app.app_context():
+            schema.upgrade(safety_copy=False)
+            ensure_ready()
+            kiosk = kiosk_core.get_kiosk("1")
+            kiosk.printer = {}  # no printer: the slip stays unrendered
+            db.session.commit()
+            ticket, job = kiosk_core.issue(kiosk, "A")
+            assert job.payload is None and job.slip["number"] == ticket.number
+            job_id = job.id
+            db.session.remove()
+            flask_migrate.downgrade(directory=str(schema.MIGRATIONS), revision="0004")
+            with db.engine.connect() as conn:
+                payload, status, error = conn.execute(
+                    text("SELECT payload, status, last_error FROM print_jobs WHERE id = :id"), {"id": job_id}).one()
+            assert bytes(payload) == b"" and status == "failed" and "downgrade" in error
+            flask_migrate.upgrade(directory=str(schema.MIGRATIONS))
+            db.session.remove()
+            again = db.session.get(PrintJob, job_id)
+            assert again.ticket_id == ticket.id and again.slip is None and again.status == "failed"
+            assert _differences(app) == []
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
