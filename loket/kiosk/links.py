@@ -13,6 +13,7 @@ import qrcode.image.svg
 from flask import current_app, has_request_context, request
 
 FALLBACK_BASE_URL = "http://127.0.0.1:5000/"
+SCREEN_QR_MASK = 2  # see qr_svg
 
 
 def public_base_url() -> str:
@@ -36,10 +37,12 @@ def ticket_url(token: str) -> str:
 def qr_svg(data: str) -> str:
     """An inline SVG QR code (black on white, with its quiet zone) for showing on a screen.
 
-    Kept for the last few hundred addresses: a confirmation screen reloaded (language switch, a
-    double tap) does not draw the same code again."""
+    Drawn once per ticket and kept for the last few hundred addresses: a confirmation screen
+    reloaded (language switch, a double tap) does not draw the same code again. The mask pattern is
+    fixed: every mask is a valid code that any reader decodes, and trying all eight to score them
+    (qrcode's default) made this five times slower, inside the kiosk's request."""
     image = qrcode.make(data, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=4,
-                        error_correction=qrcode.constants.ERROR_CORRECT_M)
+                        error_correction=qrcode.constants.ERROR_CORRECT_M, mask_pattern=SCREEN_QR_MASK)
     svg = image.to_string(encoding="unicode")
     # The XML declaration is not allowed inside HTML.
     if svg.startswith("<?xml"):
