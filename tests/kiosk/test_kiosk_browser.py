@@ -130,3 +130,43 @@ def test_kiosk_home_waiting_counts_follow_the_queue_live(app, live_server, brows
         core.issue_ticket("E")
     page.locator(".service-tile[data-code='E'] .waiting[data-waiting='2']").wait_for(timeout=15_000)
     assert "Menunggu: 2 orang" in page.locator(".service-tile[data-code='E']").inner_text()
+
+
+def test_ticket_page_asks_for_its_status_only_when_its_place_can_change(app, live_server, browser):
+    """A thousand phones hear every event of their service: a new ticket behind them must not make
+    them all ask the server again; a priority ticket (it goes first) and a call ahead of them do."""
+    from loket.extensions import db
+    from loket.queue import core
+    from loket.queue.models import Counter
+
+    with app.app_context():
+        first = core.issue_ticket("A").number
+        token = core.issue_ticket("A").token
+        db.session.remove()
+    phone = browser.new_context(viewport=PHONE_VIEWPORT).new_page()
+    asked: list[str] = []
+    phone.on("request", lambda r: f"/t/{token}" in r.url and asked.append(r.url))
+    phone.goto(f"{live_server.url}/t/{token}")
+    phone.locator("body[data-live='connected']").wait_for(timeout=15_000)
+    assert "1 orang" in phone.locator("#ticket-status").inner_text()
+    asked.clear()
+
+    with app.app_context():
+        for _ in range(3):
+            core.issue_ticket("A")  # behind: nothing to ask
+        db.session.remove()
+    phone.wait_for_timeout(3_000)
+    assert asked == []
+
+    with app.app_context():
+        counter = next(c for c in db.session.scalars(select(Counter)) if any(s.code == "A" for s in c.services))
+        assert core.call_next(counter).number == first
+        db.session.remove()
+    phone.locator("#ticket-status").filter(has_text="0 orang").wait_for(timeout=15_000)
+    assert len(asked) == 1
+
+    with app.app_context():
+        core.issue_ticket("A", priority_reason="lansia")  # goes before everyone waiting
+        db.session.remove()
+    phone.locator("#ticket-status").filter(has_text="1 orang").wait_for(timeout=15_000)
+    assert len(asked) == 2

@@ -38,22 +38,34 @@
   });
   document.body.dataset.ticketState = last.state || "";
 
+  // Every phone of a service hears every event of that service, so a call would make all of them ask
+  // for their status at the same moment. Only what can change this ticket's place triggers a refresh:
+  // not a new ticket behind it (only a priority ticket can come before it). Events of the ticket's own
+  // room (they carry its status) refresh at once; the others are spread over a couple of seconds.
   var pending = null;
-  function refresh() {
+  function refresh(delay) {
     if (pending) { return; }
     pending = setTimeout(function () {
       pending = null;
       if (document.getElementById("ticket-status")) {
         htmx.ajax("GET", url, { target: "#ticket-status", swap: "outerHTML" });
       }
-    }, 150);
+    }, delay);
+  }
+  function onEvent(name) {
+    return function (payload) {
+      payload = payload || {};
+      if (name === "ticket.issued" && !payload.priority) { return; }
+      var own = Object.prototype.hasOwnProperty.call(payload, "ahead");
+      refresh(own ? 150 : 150 + Math.floor(Math.random() * 2000));
+    };
   }
   if (window.Loket && window.io) {
     var on = {};
     ["ticket.issued", "ticket.called", "ticket.recalled", "ticket.serving", "ticket.closed",
      "ticket.no_show", "ticket.transferred", "ticket.cancelled", "counter.paused", "counter.resumed",
      "queue.closed"]
-      .forEach(function (name) { on[name] = refresh; });
-    window.Loket.live({ rooms: rooms, on: on, resync: refresh });
+      .forEach(function (name) { on[name] = onEvent(name); });
+    window.Loket.live({ rooms: rooms, on: on, resync: function () { refresh(150); } });
   }
 })();
