@@ -123,6 +123,9 @@ def create_app(config: dict | None = None) -> Flask:
     from loket import templating
 
     templating.init_app(app)
+    from loket import assets
+
+    assets.init_app(app)  # fingerprinted static files, compression
     from loket import cli
 
     cli.register(app)
