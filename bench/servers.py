@@ -217,6 +217,13 @@ def exec_helper(kind: str, rest: list[str]) -> None:
         raise SystemExit(f"unknown helper {kind}")
 
 
+def die_with_parent() -> None:
+    """preexec_fn: SIGTERM when the benchmark dies (even by SIGKILL), so no server outlives it."""
+    import ctypes
+
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 class Server:
     """One candidate server in its own process group, logging to a file."""
 
@@ -224,7 +231,7 @@ class Server:
         self.log_path = log_path
         self.log = open(log_path, "wb")
         self.proc = subprocess.Popen(argv, env=env, cwd=str(ROOT), stdout=self.log, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, start_new_session=True)
+                                     stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=die_with_parent)
 
     @property
     def pid(self) -> int:
