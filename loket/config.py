@@ -115,4 +115,5 @@ DEFAULTS = {
     "LOKET_LANGUAGES": ("id", "en"),
     "LOKET_ESTIMATE_DEFAULT_MINUTES": 10,
     "LOKET_ESTIMATE_SAMPLE": 20,
+    "LOKET_ESTIMATE_CACHE_SECONDS": 15,  # see loket.queue.core.minutes_per_visitor
 }

@@ -90,13 +90,22 @@ def publisher() -> Publisher:
     return current_app.extensions["loket.publisher"]
 
 
-def commit_and_publish(*events: DomainEvent) -> None:
-    """Commit the session; only once the change is durable, publish its events."""
+def commit_and_publish(*events: DomainEvent, keep_loaded: bool = False) -> None:
+    """Commit the session; only once the change is durable, publish its events.
+
+    `keep_loaded`: the objects of the session stay loaded after the commit instead of being read
+    again on their next use; for a request that has just written them and only answers with them
+    (a new ticket)."""
+    session = db.session()
+    expire = session.expire_on_commit
+    session.expire_on_commit = not keep_loaded and expire
     try:
-        db.session.commit()
+        session.commit()
     except Exception:
-        db.session.rollback()
+        session.rollback()
         raise
+    finally:
+        session.expire_on_commit = expire
     pub = publisher()
     for event in events:
         pub.publish(event)

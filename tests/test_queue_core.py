@@ -218,6 +218,31 @@ def test_estimate_divides_by_the_open_counters_of_the_service(make_ticket, make_
     assert core.estimate_wait_minutes(service, 4) == 120
 
 
+def test_a_services_pace_is_kept_briefly_and_forgotten_on_events_that_change_it(ctx, make_counter, monkeypatch):
+    """Kiosk tiles, ticket pages and the API all ask for the pace: a process keeps it per service a
+    few seconds, forgets it at once on its own events, and sees another process's change once it expires."""
+    import time
+
+    from sqlalchemy import update
+
+    from loket.queue.models import Counter
+
+    service = core.get_service("A")
+    second = make_counter(("A",))
+    assert core.estimate_wait_minutes(service, 4) == 60  # 2 open counters
+    # Another process pauses the second counter (its event reaches only its own process): kept for now.
+    db.session.execute(update(Counter).where(Counter.id == second.id).values(paused=True))
+    db.session.commit()
+    assert core.estimate_wait_minutes(service, 4) == 60
+    later = time.monotonic() + ctx.config["LOKET_ESTIMATE_CACHE_SECONDS"] + 1
+    monkeypatch.setattr(time, "monotonic", lambda: later)
+    assert core.estimate_wait_minutes(service, 4) == 120  # expired: read again
+    monkeypatch.undo()
+    # This process's own change is seen at once.
+    core.set_paused(db.session.get(Counter, second.id), False)
+    assert core.estimate_wait_minutes(service, 4) == 60
+
+
 def test_events_go_to_rooms_with_token_only_in_the_ticket_room(make_ticket, published):
     ticket = make_ticket("A")
     event = published[-1]

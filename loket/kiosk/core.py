@@ -209,14 +209,13 @@ def issue(kiosk: Kiosk, code: str, *, office: str | None = None, priority_reason
     service = resolve_service(offices, code, office)
     ticket, event = core.add_ticket(service, priority=priority, priority_reason=priority_reason, kiosk=kiosk.id)
     if not print_slip:
-        commit_and_publish(event)
+        commit_and_publish(event, keep_loaded=True)
         return ticket, None
     # The slip's job is committed with the ticket (one transaction: a crash keeps both or neither)
     # and rendered and sent after the response, in the background.
     job, job_event = jobs.add_ticket_job(kiosk, ticket)
-    job_id, status = job.id, job.status
-    commit_and_publish(event, job_event)
-    jobs.start(job_id, status)
+    commit_and_publish(event, job_event, keep_loaded=True)
+    jobs.start(job.id, job.status)
     return ticket, job
 
 

@@ -134,23 +134,20 @@ def ticket_number(service: Service, seq: int) -> str:
 def _next_sequence(service: Service, day: date) -> int:
     """Atomically take the next number of a service for a day.
 
-    The row is created if missing, then incremented with UPDATE … RETURNING: the UPDATE takes
-    the database's write lock (SQLite) or the row lock (PostgreSQL), so concurrent issuers in
-    any number of threads or processes are serialised, and a rolled-back ticket rolls back
-    its number too, so the sequence has no gaps.
+    One statement: INSERT … ON CONFLICT DO UPDATE … RETURNING creates the day's row at 1 or adds
+    one to it. It takes the database's write lock (SQLite) or the row lock (PostgreSQL), so
+    concurrent issuers in any number of threads or processes are serialised, and a rolled-back
+    ticket rolls back its number too, so the sequence has no gaps.
     """
     dialect = db.session.get_bind().dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    db.session.execute(
-        insert(DailySequence).values(service_id=service.id, day=day, last=0).on_conflict_do_nothing()
-    )
     return db.session.execute(
-        update(DailySequence)
-        .where(DailySequence.service_id == service.id, DailySequence.day == day)
-        .values(last=DailySequence.last + 1)
+        insert(DailySequence).values(service_id=service.id, day=day, last=1)
+        .on_conflict_do_update(index_elements=[DailySequence.service_id, DailySequence.day],
+                               set_={"last": DailySequence.last + 1})
         .returning(DailySequence.last)
     ).scalar_one()
 
@@ -160,7 +157,7 @@ def issue_ticket(service_code: str, *, office_id: int | None = None, priority: b
     """Give a visitor the next number of one office's service for today (office-local)."""
     ticket, event = add_ticket(get_service(service_code, office_id), priority=priority,
                                priority_reason=priority_reason, kiosk=kiosk, now=now)
-    commit_and_publish(event)
+    commit_and_publish(event, keep_loaded=True)  # its answer reads the new ticket: no need to load it again
     return ticket
 
 
@@ -494,8 +491,45 @@ def estimate_wait_minutes(service: Service, ahead: int) -> int:
     """Estimated minutes until a visitor with `ahead` people before them is called."""
     if ahead <= 0:
         return 0
-    counters = max(open_counters_for(service), 1)
-    return max(1, round(ahead * average_service_minutes(service) / counters))
+    return max(1, round(ahead * minutes_per_visitor(service)))
+
+
+# Events after which a service's pace may differ: a visit finished, a counter paused, resumed or
+# given other services, a service or the catalogue changed, the day closed.
+PACE_EVENTS = ("ticket.closed", "counter.", "service.", "catalogue.", "queue.")
+
+
+def minutes_per_visitor(service: Service) -> float:
+    """How many minutes each person ahead adds to a wait: the mean service time shared by the open
+    counters. Every kiosk tile, ticket page and API answer asks for it, so each process keeps it per
+    service for LOKET_ESTIMATE_CACHE_SECONDS and forgets it at once on an event that can change it
+    (other processes' changes reach it within that time)."""
+    import time
+
+    seconds = current_app.config.get("LOKET_ESTIMATE_CACHE_SECONDS", 15)
+    cache = _pace_cache()
+    now = time.monotonic()
+    cached = cache.get(service.id)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    pace = average_service_minutes(service) / max(open_counters_for(service), 1)
+    if seconds > 0:
+        cache[service.id] = (now + seconds, pace)
+    return pace
+
+
+def _pace_cache() -> dict:
+    extensions = current_app.extensions
+    cache = extensions.get("loket.pace")
+    if cache is None:
+        cache = extensions["loket.pace"] = {}
+
+        def forget(event: DomainEvent) -> None:
+            if event.name.startswith(PACE_EVENTS):
+                cache.clear()
+
+        extensions["loket.publisher"].subscribe(forget)
+    return cache
 
 
 def ticket_status(ticket: Ticket) -> dict:
