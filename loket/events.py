@@ -2,7 +2,9 @@
 
 Domain code calls `commit_and_publish(event)`; the publisher sends it to Socket.IO rooms
 (in-process, or through Redis when scaled out) and to in-process subscribers such as the
-display renderer. Views never emit by themselves.
+display renderer. Views never emit by themselves. The sending happens in the background, in
+order (`loket.background.OrderedWorker`): a room of a thousand screens is a thousand writes, and
+the officer's "call next" answers without waiting for them.
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from typing import Callable
 
 from flask import current_app
 
+from loket.background import OrderedWorker
 from loket.extensions import db
 
 log = logging.getLogger(__name__)
@@ -61,6 +64,11 @@ class Publisher:
         self.subscribers: list[Subscriber] = []
         self.sent: list[DomainEvent] = []  # kept only when LOKET_RECORD_EVENTS (tests)
         self.record = False
+        self.outbox = OrderedWorker("loket-socket-sender", self._send)
+
+    def wait_sent(self, timeout: float | None = 10.0) -> bool:
+        """Wait until every event published so far has been handed to Socket.IO (tests, shutdown)."""
+        return self.outbox.wait_idle(timeout)
 
     def subscribe(self, fn: Subscriber) -> Subscriber:
         self.subscribers.append(fn)
@@ -69,15 +77,19 @@ class Publisher:
     def publish(self, event: DomainEvent) -> None:
         if self.record:
             self.sent.append(event)
-        for room in event.rooms:
-            self._emit(event.name, event.public, room)
-        for room, payload in event.private.items():
-            self._emit(event.name, payload, room)
+        sends = [(event.name, event.public, room) for room in event.rooms]
+        sends += [(event.name, payload, room) for room, payload in event.private.items()]
+        if sends:
+            self.outbox.put(*sends)
         for fn in self.subscribers:
             try:
                 fn(event)
             except Exception:  # a broken screen renderer must never undo a committed change
                 log.exception("subscriber %r failed for %s", fn, event.name)
+
+    def _send(self, batch: list[tuple[str, dict, str]]) -> None:
+        for name, payload, room in batch:
+            self._emit(name, payload, room)
 
     def _emit(self, name: str, payload: dict, room: str) -> None:
         try:

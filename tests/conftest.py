@@ -37,6 +37,21 @@ def make_app(tmp_path: Path, **overrides):
     return migrated_app(config)  # the schema the migrations make (no create_all anywhere)
 
 
+@pytest.fixture(autouse=True)
+def _events_sent_before_received(monkeypatch):
+    """The publisher sends Socket.IO events in the background, after the request has answered; a
+    test's Socket.IO client reads what it received once everything published so far is sent."""
+    from flask_socketio.test_client import SocketIOTestClient
+
+    received = SocketIOTestClient.get_received
+
+    def get_received(self, namespace=None):
+        assert self.app.extensions["loket.publisher"].wait_sent(), "events were not sent within 10 s"
+        return received(self, namespace)
+
+    monkeypatch.setattr(SocketIOTestClient, "get_received", get_received)
+
+
 @pytest.fixture
 def app_config():
     """Override per test module/test to change the app's config."""
