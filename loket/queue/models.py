@@ -117,7 +117,6 @@ class Ticket(db.Model):
     counter: Mapped[Counter | None] = relationship()
 
     __table_args__ = (
-        Index("ix_tickets_queue", "service_id", "state", "priority", "queued_at"),
         Index("ix_tickets_number_day", "issued_service_id", "day", "seq", unique=True),
         Index("ix_tickets_office_day", "office_id", "day", "state"),
         # A counter's current visitor (boards, the desk) and a service's latest finished visits
@@ -133,6 +132,13 @@ class Ticket(db.Model):
     def __repr__(self) -> str:
         return f"<Ticket {self.number} {self.state}>"
 
+
+
+# Today's waiting tickets of a service in calling order (priority first, then first come): the next
+# call, the boards' "next up", people ahead and the waiting counts read this index alone, without a
+# sort, however many tickets the day holds.
+Index("ix_tickets_queue", Ticket.service_id, Ticket.state, Ticket.day, Ticket.priority.desc(), Ticket.queued_at,
+      Ticket.id)
 
 class TicketEvent(db.Model):
     """Append-only log of everything that happened to a ticket: who, what, when."""

@@ -2,9 +2,10 @@
 
 A ticket's print job is now inserted in the ticket's own transaction with what its slip says
 (`slip`), and its ESC/POS bytes (`payload`) are rendered by the first sender, so `payload` may be
-NULL until then. Three indexes replace scans that grew with the day (or the month): the boards'
+NULL until then. Indexes replace scans and sorts that grew with the day (or the month): the boards'
 call history (ticket_events by kind and time), a counter's current visitor (tickets by counter and
-state) and the wait estimate's latest finished visits (tickets by service, state, finish time).
+state), the wait estimate's latest finished visits (tickets by service, state, finish time), and
+the queue itself in calling order (tickets by service, state, day, priority first, arrival).
 
 Revision ID: 0005
 Revises: 0004
@@ -33,9 +34,16 @@ def upgrade():
     with op.batch_alter_table('tickets', schema=None) as batch_op:
         batch_op.create_index('ix_tickets_counter_state', ['counter_id', 'state'], unique=False)
         batch_op.create_index('ix_tickets_service_finished', ['service_id', 'state', 'finished_at'], unique=False)
+    # The queue in calling order, today's only: no sort and no table look-up for "next", "next up",
+    # people ahead and the waiting counts (it replaces service, state, priority, queued_at).
+    op.drop_index('ix_tickets_queue', table_name='tickets')
+    op.create_index('ix_tickets_queue', 'tickets',
+                    ['service_id', 'state', 'day', sa.text('priority DESC'), 'queued_at', 'id'], unique=False)
 
 
 def downgrade():
+    op.drop_index('ix_tickets_queue', table_name='tickets')
+    op.create_index('ix_tickets_queue', 'tickets', ['service_id', 'state', 'priority', 'queued_at'], unique=False)
     with op.batch_alter_table('tickets', schema=None) as batch_op:
         batch_op.drop_index('ix_tickets_service_finished')
         batch_op.drop_index('ix_tickets_counter_state')
