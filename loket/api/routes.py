@@ -152,8 +152,7 @@ def issue_ticket():
                                            priority=data["priority"], print_slip=data["print"])
         else:
             service = kiosk_core.resolve_service(scope.active_offices(), data["service"], data["office"])
-            ticket = core.issue_ticket(service.code, office_id=service.office_id, priority=data["priority"],
-                                       priority_reason=reason)
+            ticket = core.issue_ticket_for(service, priority=data["priority"], priority_reason=reason)
             job = None
     except QueueError as exc:
         return _problem(queue_error_message(exc), exc.status)

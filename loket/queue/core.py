@@ -155,8 +155,14 @@ def _next_sequence(service: Service, day: date) -> int:
 def issue_ticket(service_code: str, *, office_id: int | None = None, priority: bool = False, priority_reason: str | None = None,
                  kiosk: str | None = None, now: datetime | None = None) -> Ticket:
     """Give a visitor the next number of one office's service for today (office-local)."""
-    ticket, event = add_ticket(get_service(service_code, office_id), priority=priority,
-                               priority_reason=priority_reason, kiosk=kiosk, now=now)
+    return issue_ticket_for(get_service(service_code, office_id), priority=priority,
+                            priority_reason=priority_reason, kiosk=kiosk, now=now)
+
+
+def issue_ticket_for(service: Service, *, priority: bool = False, priority_reason: str | None = None,
+                     kiosk: str | None = None, now: datetime | None = None) -> Ticket:
+    """`issue_ticket` for a service already looked up (an active one)."""
+    ticket, event = add_ticket(service, priority=priority, priority_reason=priority_reason, kiosk=kiosk, now=now)
     commit_and_publish(event, keep_loaded=True)  # its answer reads the new ticket: no need to load it again
     return ticket
 
