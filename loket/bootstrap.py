@@ -35,7 +35,8 @@ def ensure_ready() -> dict:
         done["counters"] = len(add_counters(office))
     if db.session.scalar(select(func.count()).select_from(User).where(User.role == ADMIN)) == 0:
         password = secrets.token_urlsafe(12)
-        admin = User(username="admin", display_name="Administrator", role=ADMIN)
+        # Printed once at the first start: the admin must choose their own at the first login.
+        admin = User(username="admin", display_name="Administrator", role=ADMIN, must_change_password=True)
         admin.set_password(password)
         db.session.add(admin)
         done["admin_password"] = password

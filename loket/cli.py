@@ -230,7 +230,7 @@ def officer_add(username: str, role: str, display_name: str, office_code: str | 
                 sys.exit(2)
             assigned.append(counter)
         user = User(username=username, role=role, display_name=display_name or username, counters=assigned,
-                    office_id=office.id if office else None)
+                    office_id=office.id if office else None, must_change_password=generated)
         user.set_password(password)
         db.session.add(user)
         db.session.commit()
@@ -259,6 +259,7 @@ def officer_password(username: str, password: str | None, generate: bool):
             sys.exit(2)
         password, generated = _new_password(password, generate)
         user.set_password(password)
+        user.must_change_password = generated  # a printed password is for one login only
         db.session.commit()
     click.echo(f"Password of '{username}' changed")
     if generated:

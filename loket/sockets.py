@@ -25,6 +25,11 @@ def _is_id(key: str) -> bool:
     return key.isascii() and key.isdigit() and len(key) <= 10 and int(key) <= ID_MAX
 
 
+def _staff() -> bool:
+    """A signed-in staff member who may work: not one still holding a one-time password."""
+    return bool(current_user.is_authenticated and not current_user.must_change_password)
+
+
 def _allowed(room: str) -> bool:
     from loket.auth.models import ROLES
     from loket.display.models import Display
@@ -39,7 +44,7 @@ def _allowed(room: str) -> bool:
     if kind == "office":
         return db.session.get(Office, int(key)) is not None
     if kind == "complaints":  # new/updated complaints: that office's staff only, never an anonymous screen
-        return bool(current_user.is_authenticated and current_user.has_role(*ROLES)
+        return bool(_staff() and current_user.has_role(*ROLES)
                     and current_user.sees_office(int(key)))
     if kind == "service":
         return db.session.get(Service, int(key)) is not None
@@ -49,7 +54,7 @@ def _allowed(room: str) -> bool:
         return db.session.get(Display, key) is not None
     if kind == "counter":
         counter = db.session.get(Counter, int(key))
-        return bool(counter and current_user.is_authenticated and current_user.may_use_counter(counter))
+        return bool(counter and _staff() and current_user.may_use_counter(counter))
     if kind == "rate":
         # The rating screen's page put the pairing into the (signed) session cookie.
         counter = db.session.get(Counter, int(key))
@@ -57,7 +62,7 @@ def _allowed(room: str) -> bool:
             return False
         if counter.id in (session.get("rate_screens") or []):
             return True
-        return bool(current_user.is_authenticated and current_user.may_use_counter(counter))
+        return bool(_staff() and current_user.may_use_counter(counter))
     return False
 
 

@@ -98,6 +98,22 @@ def fail(status: int, message: str):
     raise exc
 
 
+def _password_first():
+    """A one-time or reset password opens nothing but the page that replaces it: pages go there,
+    htmx is sent there, the API answers 403 with the reason."""
+    from flask import redirect, url_for
+
+    target = url_for("auth.change_password")
+    message = gettext("Ganti dulu kata sandi sementara Anda sebelum melanjutkan.")
+    if request.path.startswith("/api/") or wants_json():
+        return error_response(message, 403)
+    if htmx:
+        response = make_response(error_response(message, 403))
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target)
+
+
 def role_required(*roles: str):
     """Login and one of `roles` (admin passes everything): anonymous → login, wrong role → 403."""
 
@@ -108,6 +124,8 @@ def role_required(*roles: str):
 
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
+            if current_user.must_change_password and view.__name__ != "change_password":
+                return _password_first()
             if not current_user.has_role(*roles):
                 abort(403)
             return view(*args, **kwargs)

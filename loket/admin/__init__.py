@@ -1,9 +1,10 @@
 """Administration and supervisor reports.
 
-The blueprint `bp` is registered by `loket.create_app`; views live in `routes.py`.
+The blueprint `bp` is registered by `loket.create_app`; views live in `routes.py` (overview,
+complaints, reports), `officers.py`, `counters.py`, `devices.py` and `audit_views.py`.
 """
 from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from loket.admin import routes  # noqa: E402,F401
+from loket.admin import audit_views, counters, devices, officers, routes  # noqa: E402,F401

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
+from sqlalchemy import false as sa_false
 from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -36,6 +37,9 @@ class User(UserMixin, db.Model):
     # The office the account works for; None only for an installation-wide admin (every office).
     office_id: Mapped[int | None] = mapped_column(ForeignKey("office.id"), nullable=True, index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # A password someone else chose or saw (a one-time or reset password): the account must choose
+    # its own at the next login before any other page opens (loket.auth.init_app).
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     counters: Mapped[list[Counter]] = relationship(secondary=counter_officers, order_by=Counter.number)
 

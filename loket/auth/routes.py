@@ -5,13 +5,16 @@ from urllib.parse import urlsplit
 
 from flask import current_app, redirect, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
+from wtforms import PasswordField, validators
 
 from loket.auth import bp, sessions
 from loket.auth.models import ADMIN, OFFICER, SUPERVISOR, User
 from loket.extensions import db, htmx, limiter
+from loket.forms import Form, max_length
 from loket.web import error_response, page, role_required
 
 DISABLED = {"", "0", "off", "none"}
@@ -72,6 +75,8 @@ def login():
                 sessions.end(current_user._get_current_object())
             sessions.start(user)
             login_user(user)
+            if user.must_change_password:  # a one-time password opens only the page that replaces it
+                return redirect(url_for("auth.change_password"))
             return redirect(_safe_next(request.args.get("next"), user))
     elif current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next"), current_user))
@@ -115,27 +120,42 @@ def csrf_failed(exc):
     return error_response(_("Formulir sudah kedaluwarsa atau tidak sah. Muat ulang halaman lalu coba lagi."), 400)
 
 
+class PasswordForm(Form):
+    current = PasswordField(_l("Kata sandi saat ini"), [validators.InputRequired(message=_l("Wajib diisi.")),
+                                                       max_length(1000)])
+    new = PasswordField(_l("Kata sandi baru"), [validators.InputRequired(message=_l("Wajib diisi.")),
+                                               validators.Length(min=MIN_PASSWORD, max=1000, message=_l(
+                                                   "Kata sandi baru minimal %(min)d karakter."))],
+                        description=_l("Minimal %(n)s karakter. Jangan pakai kata sandi sementara dari admin.",
+                                       n=MIN_PASSWORD))
+    repeat = PasswordField(_l("Ulangi kata sandi baru"), [
+        validators.InputRequired(message=_l("Wajib diisi.")),
+        validators.EqualTo("new", message=_l("Kedua isian kata sandi baru tidak sama."))])
+
+    def validate_current(self, field):
+        if not current_user.check_password(field.data or ""):
+            raise validators.ValidationError(_("Kata sandi saat ini salah."))
+
+    def validate_new(self, field):
+        if field.data and field.data == self.current.data:
+            raise validators.ValidationError(_("Kata sandi baru harus berbeda dari yang lama."))
+
+
 @bp.route("/akun/kata-sandi", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"], exempt_when=_login_limit_off)
 @role_required(OFFICER, SUPERVISOR)
 def change_password():
-    """Every staff member changes their own password here (e.g. the admin's one-time password)."""
-    error = done = None
-    if request.method == "POST":
-        current = (request.form.get("current") or "")[:1000]
-        new = (request.form.get("new") or "")[:1000]
-        repeat = (request.form.get("repeat") or "")[:1000]
-        if not current_user.check_password(current):
-            error = _("Kata sandi saat ini salah.")
-        elif len(new) < MIN_PASSWORD:
-            error = _("Kata sandi baru minimal %(n)s karakter.", n=MIN_PASSWORD)
-        elif new != repeat:
-            error = _("Kedua isian kata sandi baru tidak sama.")
-        elif new == current:
-            error = _("Kata sandi baru harus berbeda dari yang lama.")
-        else:
-            user = current_user._get_current_object()
-            sessions.change_password(user, new)  # every session of the account ends ...
-            login_user(user)  # ... and this browser goes on in a fresh one
-            done = _("Kata sandi sudah diganti.")
-    return page("auth/password.html", error=error, done=done, status=400 if error else 200)
+    """Every staff member changes their own password here; an account with a one-time or reset
+    password is sent here first and opens nothing else until it has chosen its own."""
+    form = PasswordForm()
+    forced = current_user.must_change_password
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        sessions.change_password(user, form.new.data)  # every session of the account ends ...
+        login_user(user)  # ... and this browser goes on in a fresh one
+        if forced:
+            return redirect(_safe_next(None, user), code=303)
+        return page("auth/password.html", form=PasswordForm(formdata=None), forced=False,
+                    done=_("Kata sandi sudah diganti."))
+    return page("auth/password.html", form=form, forced=forced, done=None,
+                status=400 if form.errors else 200)

@@ -83,6 +83,7 @@ def change_password(user: User, password: str) -> str:
     """Set a new password: every session of the account ends, and a fresh one starts for the
     browser that changed it (returned; log it in again with `login_user`)."""
     user.set_password(password)
+    user.must_change_password = False  # chosen by its owner now
     db.session.flush()  # the hook below deletes the old sessions here
     return start(user)
 

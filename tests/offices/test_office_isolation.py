@@ -42,12 +42,12 @@ def two_offices(app, second_office, make_user):
     make_user("a-officer", role="officer", counters=(1,))
     make_user("a-supervisor", role="supervisor", counters=())
     make_user("a-admin", role="admin", counters=(), office="utama")
-    make_user("b-officer", role="officer", counters=(1,), office="dukcapil")
+    b_officer = make_user("b-officer", role="officer", counters=(1,), office="dukcapil")
     make_user("root", role="admin", counters=())
     return {
         "b": second_office,
         "values": {"counter_id": second_office["counters"][1], "complaint_id": complaints[second_office["id"]],
-                   "display_id": "2", "kiosk_id": "2"},
+                   "display_id": "2", "kiosk_id": "2", "user_id": b_officer},
         "own": {"counter_id": db_first_counter(app, second_office["first"]),
                 "complaint_id": complaints[second_office["first"]], "display_id": "1", "kiosk_id": "1"},
     }
