@@ -157,3 +157,17 @@ def complaint(complaint_id: int):
                 draft=draft, status=status, response_max=complaint_domain.RESPONSE_MAX,
                 show_contact=current_user.has_role(SUPERVISOR), show_office=len(visible_offices(current_user)) > 1,
                 track_url=url_for("feedback.complaint_track", code=item.code), **_context())
+
+
+@bp.route("/dasbor")
+@role_required(SUPERVISOR)
+def dashboard():
+    """Today's queue of the office, per service and per counter; redrawn on the office's events
+    (loket/static/js/dashboard.js), never on a timer. htmx asks for the fragment alone."""
+    from loket.admin.dashboard import office_today
+    from loket.events import office_room
+
+    office = office_for_staff(current_user, _kantor())
+    offices = _offices_to_pick()
+    return page("admin/dashboard.html", "admin/_dashboard.html", today=office_today(office.id), dash_office=office,
+                offices=offices, kantor=office.code if offices else None, room=office_room(office.id))

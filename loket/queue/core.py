@@ -396,6 +396,8 @@ def cancel(ticket: Ticket, *, reason: str = "cancelled", officer=None) -> Ticket
 
 def set_paused(counter: Counter, paused: bool, *, officer=None) -> Counter:
     _check_counter(counter, officer)
+    if bool(paused) != counter.paused:
+        counter.paused_at = utcnow() if paused else None
     counter.paused = bool(paused)
     commit_and_publish(DomainEvent(
         "counter.paused" if paused else "counter.resumed",

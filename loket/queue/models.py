@@ -66,6 +66,7 @@ class Counter(db.Model):
     number: Mapped[int] = mapped_column(Integer)  # unique within the office
     name: Mapped[str] = mapped_column(String(80))
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    paused_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)  # since when (the dashboard)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     services: Mapped[list[Service]] = relationship(secondary=counter_services, order_by=Service.position)
     office: Mapped[Office] = relationship(lazy="joined")

@@ -4,6 +4,7 @@
 change's own transaction and never edited from the web. `users.must_change_password` marks an
 account whose password was chosen or seen by someone else (a one-time or reset password): it must
 choose its own before any other page opens. Accounts that exist already keep their passwords.
+`counters.paused_at` says since when a counter is paused (the supervisors' dashboard).
 
 Revision ID: 0006
 Revises: 0005
@@ -40,12 +41,18 @@ def upgrade():
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.create_index('ix_audit_log_office_at', ['office_id', 'at'], unique=False)
 
+    with op.batch_alter_table('counters', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('paused_at', sa.DateTime(), nullable=True))
+
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('must_change_password', sa.Boolean(), server_default=sa.false(), nullable=False))
 
 
 
 def downgrade():
+    with op.batch_alter_table('counters', schema=None) as batch_op:
+        batch_op.drop_column('paused_at')
+
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_column('must_change_password')
 
