@@ -51,6 +51,17 @@ class Form(FlaskForm):
         def get_translations(self, form):
             return _Translations()
 
+        def wrap_formdata(self, form, formdata):
+            """Our forms are posted as forms. A JSON body (Flask-WTF would read it, and a list or
+            nested values crash it) counts as an empty form: a 400 with "required", never a 500."""
+            from flask import request
+            from werkzeug.datastructures import ImmutableMultiDict
+
+            if formdata is not None and request and request.method in ("POST", "PUT", "PATCH", "DELETE") \
+                    and request.is_json and not request.form and not request.files:
+                return ImmutableMultiDict()
+            return super().wrap_formdata(form, formdata)
+
 
 class MultiCheckboxField(SelectMultipleField):
     """Several choices as checkboxes (rendered as a fieldset by the field macro)."""

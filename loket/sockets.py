@@ -50,6 +50,10 @@ def _allowed(room: str) -> bool:
         return db.session.get(Service, int(key)) is not None
     if kind == "ticket":
         return db.session.scalar(select(Ticket.id).where(Ticket.token == key)) is not None
+    if kind == "complaint":  # a complaint's public tracking page: the code is its key
+        from loket.feedback.models import Complaint
+
+        return len(key) <= 16 and db.session.scalar(select(Complaint.id).where(Complaint.code == key)) is not None
     if kind == "display":
         return db.session.get(Display, key) is not None
     if kind == "counter":

@@ -230,7 +230,8 @@ def test_unknown_holiday_country_is_an_error_naming_the_setting(ctx):
 MARKED_MODULES = ("loket/counter/rating.py", "loket/display/settings.py", "loket/admin/routes.py",
                   "loket/feedback/complaints.py", "loket/feedback/survey.py", "loket/feedback/reports.py",
                   "loket/queue/core.py", "loket/feedback/routes.py", "loket/queue/counters.py",
-                  "loket/auth/accounts.py", "loket/kiosk/admin.py", "loket/display/admin.py")
+                  "loket/auth/accounts.py", "loket/kiosk/admin.py", "loket/display/admin.py",
+                  "loket/feedback/workflow.py", "loket/catalogue/admin.py", "loket/offices/settings.py")
 QUEUE_ERRORS = {"QueueError", "InvalidInput", "NotFound", "TransitionNotAllowed", "ServiceClosed",
                 "CounterNotAllowed", "RatingClosed"}
 

@@ -7,4 +7,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from loket.admin import audit_views, counters, devices, officers, routes  # noqa: E402,F401
+from loket.admin import audit_views, counters, devices, officers, routes, services, settings  # noqa: E402,F401

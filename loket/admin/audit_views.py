@@ -34,7 +34,17 @@ ACTION_LABELS = {
     "counter.retired": N_("Loket dipensiunkan"),
     "counter.reactivated": N_("Loket diaktifkan lagi"),
     "kiosk.added": N_("Kios ditambahkan"),
+    "service.closed": N_("Layanan ditutup hari ini"),
+    "service.opened": N_("Layanan dibuka lagi hari ini"),
+    "service.checklist": N_("Daftar periksa loket diubah"),
+    "catalogue.loaded": N_("Standar Pelayanan dimuat"),
+    "office.settings": N_("Pengaturan kantor diubah"),
+    "holiday.added": N_("Hari libur ditambahkan"),
+    "holiday.removed": N_("Hari libur dihapus"),
+    "holiday.imported": N_("Hari libur nasional disalin"),
     "display.added": N_("Layar ditambahkan"),
+    "display.settings": N_("Pengaturan layar diubah"),
+    "kiosk.printer": N_("Pengaturan printer diubah"),
     "ticket.called": N_("Memanggil tiket"),
     "ticket.recalled": N_("Memanggil ulang"),
     "ticket.started": N_("Mulai melayani"),
@@ -47,10 +57,14 @@ ACTION_LABELS = {
 ACTION_GROUPS = {
     "officer.": N_("Semua perubahan akun"),
     "counter.": N_("Semua perubahan loket"),
+    "service.": N_("Semua perubahan layanan"),
+    "office.": N_("Semua perubahan pengaturan kantor"),
     "ticket.": N_("Semua tindakan pada tiket"),
 }
 FIELD_LABELS = {"nama": N_("Nama"), "peran": N_("Peran"), "aktif": N_("Aktif"), "loket": N_("Loket"),
-                "layanan": N_("Layanan"), "nomor": N_("Nomor"), "kantor": N_("Kantor")}
+                "layanan": N_("Layanan"), "nomor": N_("Nomor"), "kantor": N_("Kantor"), "teks": N_("Teks berjalan"),
+                "buka_hari_ini": N_("Buka hari ini"), "daftar_periksa": N_("Daftar periksa"), "berkas": N_("Berkas"),
+                "baru": N_("Baru"), "diubah": N_("Diubah"), "nonaktif": N_("Nonaktif"), "loket_baru": N_("Loket baru")}
 SOURCES = {"admin": N_("Administrasi"), "ticket": N_("Tindakan petugas pada tiket")}
 MAX_LINES = 300
 

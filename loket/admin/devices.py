@@ -60,7 +60,7 @@ def _kantor_arg(office) -> str | None:
 
 def _kiosk_row(kiosk) -> dict:
     return {"kiosk": kiosk, "status": kiosk_admin.device_status(kiosk),
-            "printer": describe(kiosk.printer) if kiosk.printer else _("Belum ada printer."),
+            "printer": describe(kiosk.printer, _) if kiosk.printer else _("Belum ada printer."),
             "manage": kiosk_admin.may_manage(kiosk, current_user)}
 
 

@@ -11,12 +11,16 @@ from datetime import timedelta
 
 from flask import redirect, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from wtforms import SelectField, TextAreaField
 from flask_login import current_user
 
 from loket.admin import bp
 from loket.auth.models import OFFICER, SUPERVISOR
 from loket.extensions import db, limiter
+from loket.forms import Form, max_length, required, strip
 from loket.feedback import complaints as complaint_domain
+from loket.feedback import workflow
 from loket.feedback import reports
 from loket.feedback.ikm import ELEMENTS
 from loket.feedback.models import CATEGORIES, COMPLAINT_STATUSES, STAFF_CHANNELS
@@ -52,7 +56,7 @@ def _offices_to_pick() -> list:
 @role_required(OFFICER, SUPERVISOR)
 def index():
     office = _listing_office()
-    open_items = complaint_domain.listing("open", office_id=office.id if office else None)
+    open_items = complaint_domain.listing("open", office_id=office.id if office else None, user=current_user)
     overdue = sum(1 for c in open_items if complaint_domain.is_overdue(c))
     return page("admin/index.html", open_count=len(open_items), overdue=overdue, listed_office=office,
                 offices=_offices_to_pick())
@@ -74,6 +78,14 @@ def report():
                 status_labels=complaint_domain.STATUS_LABELS, category_labels=complaint_domain.CATEGORY_LABELS)
 
 
+def _names(user_ids: set[int]) -> dict[int, str]:
+    from loket.auth.models import User
+
+    if not user_ids:
+        return {}
+    return {u.id: u.display_name or u.username for u in db.session.scalars(db.select(User).where(User.id.in_(user_ids)))}
+
+
 def _context():
     return {"status_labels": complaint_domain.STATUS_LABELS, "category_labels": complaint_domain.CATEGORY_LABELS,
             "channel_labels": complaint_domain.CHANNEL_LABELS, "format_code": complaint_domain.format_code,
@@ -87,12 +99,17 @@ def complaints():
     if shown not in COMPLAINT_STATUSES + ("open", "all"):
         shown = "open"
     office = _listing_office()
-    items = complaint_domain.listing(None if shown == "all" else shown, office_id=office.id if office else None)
+    mine = request.args.get("untuk") == "saya"
+    items = complaint_domain.listing(None if shown == "all" else shown, office_id=office.id if office else None,
+                                     user=current_user)
+    if mine:
+        items = [c for c in items if c.assigned_to_id == current_user.id]
     offices = _offices_to_pick()
     # `status` is page()'s HTTP status, so the filter travels as `shown`.
     return page("admin/complaints.html", items=items, shown=shown, statuses=COMPLAINT_STATUSES,
                 listed_office=office, offices=offices, kantor=office.code if office and offices else None,
-                show_office=bool(offices) and office is None, **_context())
+                show_office=bool(offices) and office is None, mine=mine, assignee_names=_names(
+                    {c.assigned_to_id for c in items if c.assigned_to_id}), **_context())
 
 
 def _record_form(office, values=None, errors=None, status=200):
@@ -133,30 +150,101 @@ def complaint_record():
     return redirect(url_for("admin.complaint", complaint_id=complaint.id), code=303)
 
 
+class StatusForm(Form):
+    response = TextAreaField(_l("Tanggapan tertulis (tampil di halaman pelacakan)"),
+                             [max_length(complaint_domain.RESPONSE_MAX)], filters=[strip])
+    status = SelectField(choices=[(s, s) for s in COMPLAINT_STATUSES])
+
+
+class AssignForm(Form):
+    assignee = SelectField(_l("Tugaskan kepada"), choices=[], validate_choice=True)
+
+
+class NoteForm(Form):
+    text = TextAreaField(_l("Catatan internal (tidak pernah tampil untuk publik)"),
+                         [required(), max_length(workflow.NOTE_MAX)], filters=[strip])
+
+
+def _assign_form(item, formdata=None) -> AssignForm:
+    form = AssignForm(formdata=formdata)
+    form.assignee.choices = [("", _("— belum ditugaskan —"))] + [
+        (str(u.id), f"{u.display_name or u.username} ({u.username})") for u in workflow.assignees(item.office_id)]
+    if formdata is None:
+        form.assignee.data = str(item.assigned_to_id or "")
+    return form
+
+
+def _complaint_page(item, *, status_form=None, assign_form=None, note_form=None, error=None, status=200):
+    from loket.auth.models import User
+
+    steps = workflow.history(item, public=False)
+    people = {u.id: u.display_name or u.username for u in db.session.scalars(
+        db.select(User).where(User.id.in_({s.actor_id for s in steps if s.actor_id} | {item.assigned_to_id or 0})))}
+    return page("admin/complaint.html", item=item, saved=request.args.get("ok") == "1", error=error,
+                status=status, status_form=status_form or StatusForm(formdata=None, response=item.response or ""),
+                assign_form=assign_form or _assign_form(item), note_form=note_form or NoteForm(formdata=None),
+                steps=steps, people=people, step_labels=workflow.STEP_LABELS,
+                response_max=complaint_domain.RESPONSE_MAX,
+                may_assign=current_user.has_role(SUPERVISOR),
+                show_contact=current_user.has_role(SUPERVISOR), show_office=len(visible_offices(current_user)) > 1,
+                track_url=url_for("feedback.complaint_track", code=item.code), **_context())
+
+
+def _handled(complaint_id: int):
+    """A complaint the staff member handles: their office's, and for an officer one assigned to them
+    or about their counters' services; anything else is a 403."""
+    item = complaint_domain.get_for_staff(complaint_id, current_user)
+    workflow.require_handler(current_user, item)
+    return item
+
+
 @bp.route("/pengaduan/<int:complaint_id>", methods=["GET", "POST"])
 @role_required(OFFICER, SUPERVISOR)
 def complaint(complaint_id: int):
-    """One complaint of the staff member's office (with its sender's name and contact for supervisors);
-    POST moves its status on. Another office's complaint is a 403."""
+    """One complaint (with its sender's name and contact for supervisors), its history, and the forms
+    that move it on; POST changes its status."""
+    item = _handled(complaint_id)
+    if request.method == "GET":
+        return _complaint_page(item)
+    form = StatusForm()
+    if not form.validate():
+        return _complaint_page(item, status_form=form, status=400)
+    try:
+        complaint_domain.change_status(item, form.status.data, response=form.response.data or "",
+                                       officer=current_user)
+    except QueueError as exc:
+        # Keep what the officer typed; say what is wrong beside the form.
+        db.session.rollback()
+        item = _handled(complaint_id)
+        return _complaint_page(item, status_form=form, error=queue_error_message(exc), status=exc.status)
+    return redirect(url_for("admin.complaint", complaint_id=item.id, ok=1), code=303)
+
+
+@bp.route("/pengaduan/<int:complaint_id>/tugaskan", methods=["POST"])
+@role_required(SUPERVISOR)
+def complaint_assign(complaint_id: int):
     item = complaint_domain.get_for_staff(complaint_id, current_user)
-    error, status, draft = None, 200, None
-    if request.method == "POST":
-        draft = request.form.get("response") or ""
-        try:
-            complaint_domain.change_status(item, (request.form.get("status") or "")[:20], response=draft,
-                                           officer=current_user)
-        except QueueError as exc:
-            # Keep what the officer typed; say what is wrong beside the form.
-            error, status = queue_error_message(exc), exc.status
-            db.session.rollback()
-            item = complaint_domain.get_for_staff(complaint_id, current_user)
-        else:
-            return redirect(url_for("admin.complaint", complaint_id=item.id, ok=1), code=303)
-    # A complaint may be about the officer reading it: who sent it is for supervisors (and admins) only.
-    return page("admin/complaint.html", item=item, saved=request.args.get("ok") == "1", error=error,
-                draft=draft, status=status, response_max=complaint_domain.RESPONSE_MAX,
-                show_contact=current_user.has_role(SUPERVISOR), show_office=len(visible_offices(current_user)) > 1,
-                track_url=url_for("feedback.complaint_track", code=item.code), **_context())
+    form = _assign_form(item, formdata=request.form)
+    if not form.validate():
+        return _complaint_page(item, assign_form=form, status=400)
+    try:
+        workflow.assign(item, int(form.assignee.data) if form.assignee.data else None, actor=current_user)
+    except QueueError as exc:
+        db.session.rollback()
+        item = complaint_domain.get_for_staff(complaint_id, current_user)
+        return _complaint_page(item, assign_form=form, error=queue_error_message(exc), status=exc.status)
+    return redirect(url_for("admin.complaint", complaint_id=item.id, ok=1), code=303)
+
+
+@bp.route("/pengaduan/<int:complaint_id>/catatan", methods=["POST"])
+@role_required(OFFICER, SUPERVISOR)
+def complaint_note(complaint_id: int):
+    item = _handled(complaint_id)
+    form = NoteForm()
+    if not form.validate():
+        return _complaint_page(item, note_form=form, status=400)
+    workflow.add_note(item, form.text.data, actor=current_user)
+    return redirect(url_for("admin.complaint", complaint_id=item.id, ok=1) + "#history", code=303)
 
 
 @bp.route("/dasbor")

@@ -121,9 +121,18 @@ def visitor(ticket: Ticket | None, *, now: datetime | None = None) -> dict | Non
 
 
 def checklist(service: Service) -> list[str]:
-    """The service's requirements (Persyaratan) as one line each, to tick while checking documents."""
+    """The lines to tick while checking documents: the office's own desk checklist when an admin set
+    one (`standard["desk_checklist"]`, /admin/layanan), else the service's requirements."""
+    custom = (service.standard or {}).get("desk_checklist")
+    if custom:
+        return [str(item) for item in custom][:CHECKLIST_MAX]
+    return requirement_lines(service.standard or {})
+
+
+def requirement_lines(standard: dict) -> list[str]:
+    """A standard's requirements (Persyaratan) as one line each."""
     items: list[str] = []
-    for item in (service.standard or {}).get("requirements", []) or []:
+    for item in standard.get("requirements", []) or []:
         if isinstance(item, dict):
             text = item.get("text") or ""
             subs = [str(s) for s in item.get("items", []) or []]

@@ -9,9 +9,12 @@ from flask_login import current_user
 from loket.auth.models import ADMIN
 from loket.display import bp
 from loket.display import board as board_module
+from loket.display.forms import DisplayForm
 from loket.display.settings import display_room, get_display, require_display_admin, settings_choices, update_display
+from loket.extensions import htmx
 from loket.offices.scope import active_offices
-from loket.web import page, role_required
+from loket.queue.errors import InvalidInput
+from loket.web import error_response, page, role_required
 
 
 def _header_office(display):
@@ -47,19 +50,29 @@ def ticker(display_id: str):
 @bp.route("/<display_id>/settings", methods=["GET", "POST"])
 @role_required(ADMIN)
 def settings(display_id: str):
-    """What a display shows; an office's admin edits only displays of their own office."""
+    """What a display shows; an office's admin edits only displays of their own office. A plain form
+    post (errors beside their fields, 400); an htmx post gets the form back, its errors in #messages."""
     display = get_display(display_id)
     require_display_admin(current_user, display)
-    saved = False
-    if request.method == "POST":
-        update_display(display, name=request.form.get("name", ""),
-                       service_ids=request.form.getlist("services"), counter_ids=request.form.getlist("counters"),
-                       running_text=request.form.get("running_text", ""))
-        if not request.headers.get("HX-Request"):
-            return redirect(url_for("display.settings", display_id=display.id, saved=1))
-        saved = True
-    saved = saved or request.args.get("saved") == "1"
+    form = DisplayForm() if request.method == "POST" else DisplayForm.for_display(display)
     services, counters = settings_choices(display)
-    return page("display/settings.html", "display/_settings_form.html", display=display, services=services,
-                counters=counters, shared=board_module.is_shared(display), saved=saved,
-                several_offices=len(active_offices()) > 1)
+    shared = board_module.is_shared(display)
+    form.offer(services, counters, shared=shared)
+    saved = request.args.get("saved") == "1"
+    if form.validate_on_submit():
+        try:
+            update_display(display, name=form.name.data, service_ids=form.services.data,
+                           counter_ids=form.counters.data, running_text=form.running_text.data,
+                           actor=current_user)
+        except InvalidInput as exc:
+            form.refuse(exc)
+        else:
+            if not htmx:
+                return redirect(url_for("display.settings", display_id=display.id, saved=1))
+            saved = True
+            form = DisplayForm.for_display(display)
+            form.offer(services, counters, shared=shared)
+    if form.errors and htmx:
+        return error_response(form.messages(), 400)
+    return page("display/settings.html", "display/_settings_form.html", status=400 if form.errors else 200,
+                display=display, form=form, shared=shared, saved=saved, several_offices=len(active_offices()) > 1)

@@ -28,7 +28,7 @@ def _run(days: int | None) -> None:
     from loket.feedback import complaints
 
     keep = complaints.retention_days() if days is None else days
-    count = complaints.purge_contacts(days=keep)
+    count = complaints.purge_contacts(days=days)  # without --days: each office's own retention
     click.echo(f"Removed contact details from {count} complaint(s) older than {keep} days.")
 
 

@@ -7,13 +7,12 @@ from __future__ import annotations
 import secrets
 from datetime import date, datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from loket.events import DomainEvent, commit_and_publish, complaints_room
 from loket.extensions import db
-from loket.feedback import once
+from loket.feedback import once, workflow
 from loket.feedback.models import (
     ANSWERED,
     CATEGORIES,
@@ -73,12 +72,18 @@ CHANNEL_LABELS = {
 
 # --- settings -------------------------------------------------------------------------------
 
-def response_days() -> int:
-    return int(current_app.config.get("LOKET_COMPLAINT_RESPONSE_DAYS") or 5)
+def response_days(office_id: int | None = None) -> int:
+    """Working days to answer, as the office set it (default: LOKET_COMPLAINT_RESPONSE_DAYS)."""
+    from loket.offices import settings
+
+    return int(settings.get(office_id, "complaint_response_days"))
 
 
-def retention_days() -> int:
-    return int(current_app.config.get("LOKET_CONTACT_RETENTION_DAYS") or 90)
+def retention_days(office_id: int | None = None) -> int:
+    """Days a contact is kept, as the office set it (default: LOKET_CONTACT_RETENTION_DAYS)."""
+    from loket.offices import settings
+
+    return int(settings.get(office_id, "contact_retention_days"))
 
 
 def holidays(start: date, end: date) -> set[date]:
@@ -106,7 +111,7 @@ def add_working_days(day: date, count: int, skip: set[date] | None = None) -> da
 
 def due_date(complaint: Complaint) -> date:
     """Last office-local day on which the complaint should be answered."""
-    return add_working_days(local_day(complaint.received_at), response_days())
+    return add_working_days(local_day(complaint.received_at), response_days(complaint.office_id))
 
 
 def is_overdue(complaint: Complaint, now: datetime | None = None) -> bool:
@@ -306,6 +311,7 @@ def submit(*, category: str, message: str, channel: str = "web", service_code: s
     )
     db.session.add(complaint)
     db.session.flush()
+    workflow.add_step(complaint, "received", actor=recorded_by, at=complaint.received_at)
     once.mark(nonce, complaint_id=complaint.id, now=now)
     try:
         commit_and_publish(_event("complaint.received", complaint))
@@ -332,28 +338,37 @@ def change_status(complaint: Complaint, status: str, *, response: str = "", offi
     response = (response or "").strip()
     if len(response) > RESPONSE_MAX:
         raise InvalidInput(N_("Tanggapan terlalu panjang (maksimal 4000 karakter)."))
+    if officer is not None:
+        workflow.require_handler(officer, complaint)
     if status == ANSWERED:
         if not response:
             raise InvalidInput(N_("Tuliskan tanggapan sebelum menandai pengaduan dijawab."))
         complaint.response = response
         complaint.answered_at = complaint.answered_at or now
+        workflow.add_step(complaint, "answered", actor=officer, text=response, at=now)
     elif status == IN_PROGRESS:
         complaint.in_progress_at = now
+        workflow.add_step(complaint, "status", actor=officer, data={"to": IN_PROGRESS}, at=now)
     elif status == CLOSED:
         if response:
             complaint.response = response
         complaint.closed_at = now
+        workflow.add_step(complaint, "closed", actor=officer, text=response or None, at=now)
     complaint.status = status
     if officer is not None:
         complaint.handled_by_id = officer.id
-    commit_and_publish(_event(f"complaint.{status}", complaint))
+    # The tracking page shows the status and the answer: it hears that it changed (no text travels).
+    commit_and_publish(workflow.event(f"complaint.{status}", complaint, public=True))
     return complaint
 
 
-def listing(status: str | None = None, *, office_id: int | None = None) -> list[Complaint]:
+def listing(status: str | None = None, *, office_id: int | None = None, user=None) -> list[Complaint]:
     """Complaints newest first, by status (`open` = received or in progress), of one office
-    (None: of every office — only the installation admin's pages ask for that)."""
+    (None: of every office — only the installation admin's pages ask for that); with `user`, only
+    those the user handles (an officer: assigned to them or about their counters' services)."""
     query = select(Complaint).order_by(Complaint.received_at.desc())
+    if user is not None:
+        query = workflow.visible_to(query, user)
     if office_id is not None:
         query = query.where(Complaint.office_id == office_id)
     if status in (RECEIVED, IN_PROGRESS, ANSWERED, CLOSED):
@@ -366,16 +381,21 @@ def listing(status: str | None = None, *, office_id: int | None = None) -> list[
 # --- privacy --------------------------------------------------------------------------------
 
 def purge_contacts(now: datetime | None = None, days: int | None = None) -> int:
-    """Remove name and contact from complaints received more than `days` ago; returns how many."""
+    """Remove name and contact from complaints received more than `days` ago (default: each office's
+    retention); returns how many."""
+    from loket.offices.models import Office
+
     now = now or utcnow()
-    days = retention_days() if days is None else days
-    cutoff = now - timedelta(days=days)
-    count = db.session.execute(
-        update(Complaint)
-        .where(Complaint.received_at < cutoff, (Complaint.name.is_not(None)) | (Complaint.contact.is_not(None)))
-        .values(name=None, contact=None, contact_purged_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    offices = [(None, days)] if days is not None else [
+        (office_id, retention_days(office_id)) for office_id in db.session.scalars(select(Office.id))]
+    count = 0
+    for office_id, keep in offices:
+        query = update(Complaint).where(Complaint.received_at < now - timedelta(days=keep),
+                                        (Complaint.name.is_not(None)) | (Complaint.contact.is_not(None)))
+        if office_id is not None:
+            query = query.where(Complaint.office_id == office_id)
+        count += db.session.execute(query.values(name=None, contact=None, contact_purged_at=now)
+                                    .execution_options(synchronize_session=False)).rowcount
     once.purge(local_day(now))  # old one-time form keys go too: they only guard against double sends
     commit_and_publish(DomainEvent("privacy.purged", {"complaints": count}, rooms=()))
     return count

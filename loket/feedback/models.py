@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, SmallInteger, String, Text
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from loket.extensions import db
@@ -90,6 +90,8 @@ class Complaint(db.Model):
     closed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    # The officer a supervisor gave it to (None: not assigned; the office's supervisors handle it).
+    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True, index=True)
 
     service: Mapped[Service | None] = relationship()
     office: Mapped[Office] = relationship()
@@ -102,6 +104,21 @@ class Complaint(db.Model):
 
     def __repr__(self) -> str:
         return f"<Complaint {self.code} {self.status}>"
+
+
+class ComplaintStep(db.Model):
+    """One step in a complaint's history: received, assigned, a status change, an answer, an internal
+    note (never shown to the public), a reply of the complainant (which reopens it). Only added."""
+
+    __tablename__ = "complaint_steps"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)  # None: the complainant
+    kind: Mapped[str] = mapped_column(String(20))
+    internal: Mapped[bool] = mapped_column(Boolean, default=False)
+    text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
 
 
 class FormSubmission(db.Model):

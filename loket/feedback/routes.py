@@ -11,6 +11,8 @@ import logging
 
 from flask import current_app, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from wtforms import TextAreaField
 from markupsafe import Markup
 
 from loket.extensions import db, limiter
@@ -20,7 +22,9 @@ from loket.queue.core import N_
 from loket.feedback import once
 from loket.feedback import survey as survey_domain
 from loket.feedback.ikm import ELEMENTS
-from loket.feedback.models import CATEGORIES
+from loket.feedback import workflow
+from loket.feedback.models import ANSWERED, CATEGORIES, CLOSED
+from loket.forms import Form, max_length, required, strip
 from loket.offices.scope import active_offices
 from loket.queue import core
 from loket.queue.errors import QueueError
@@ -35,10 +39,10 @@ def _feedback_limit() -> str:
 
 
 def _public_url(endpoint: str, **values) -> str:
-    """An absolute link for QR codes: LOKET_PUBLIC_BASE_URL when set, else the request's host."""
-    path = url_for(endpoint, **values)
-    base = (current_app.config.get("LOKET_PUBLIC_BASE_URL") or request.url_root).rstrip("/")
-    return base + path
+    """An absolute link for QR codes: the office's public address when set, else the request's host."""
+    from loket.kiosk.links import public_base_url
+
+    return public_base_url() + url_for(endpoint, **values)
 
 
 def qr_svg(data: str) -> Markup:
@@ -209,7 +213,7 @@ def _complaint_form(values=None, errors=None, *, kiosk=None, office=None, office
                 nonce=_nonce(), complaint_office=office, offices=offices if len(offices) > 1 else [],
                 services=core.active_services(office.id) if office is not None else [],
                 categories=CATEGORIES, category_labels=complaint_domain.CATEGORY_LABELS,
-                message_max=complaint_domain.MESSAGE_MAX, retention_days=complaint_domain.retention_days(),
+                message_max=complaint_domain.MESSAGE_MAX, retention_days=complaint_domain.retention_days(office.id if office else None),
                 status=status, **_brand(office))
 
 
@@ -291,10 +295,30 @@ def complaint_lookup():
     return page("feedback/complaint_lookup.html", code="", error=None)
 
 
+class ReplyForm(Form):
+    text = TextAreaField(_l("Balasan Anda"), [required(), max_length(workflow.REPLY_MAX)], filters=[strip],
+                         description=_l("Jika tanggapan belum menyelesaikan masalah Anda, tuliskan di sini. "
+                                        "Pengaduan akan dibuka kembali. Jangan menulis data pribadi."))
+
+
+def _track_context(complaint, reply_form=None) -> dict:
+    """What the tracking page and its live part show: status, dates, the answer, the public history."""
+    return dict(complaint=complaint, show_office=len(active_offices()) > 1, **_brand(complaint.office),
+                code=complaint_domain.format_code(complaint.code),
+                status_labels=complaint_domain.STATUS_LABELS, category_labels=complaint_domain.CATEGORY_LABELS,
+                statuses=("received", "in_progress", "answered", "closed"),
+                response_days=complaint_domain.response_days(complaint.office_id),
+                steps=workflow.history(complaint, public=True),
+                step_labels=workflow.STEP_LABELS, room=workflow.complaint_room(complaint.code),
+                may_reply=complaint.status in (ANSWERED, CLOSED) and complaint.contact_purged_at is None,
+                reply_form=reply_form or ReplyForm(formdata=None))
+
+
 @bp.route("/pengaduan/<code>")
 @limiter.limit("60/minute")
 def complaint_track(code: str):
-    """Public status of a complaint: status, dates and the written response; never the contact."""
+    """Public status of a complaint: status, dates, the written response and its public history;
+    never the contact, never the office's internal notes. Follows the office's answers live."""
     complaint = complaint_domain.by_code(code)
     if complaint.code != code:
         return redirect(url_for("feedback.complaint_track", code=complaint.code, **{  # known args only
@@ -302,12 +326,29 @@ def complaint_track(code: str):
     kiosk = _kiosk(request.args.get("kiosk"))
     url = _public_url("feedback.complaint_track", code=complaint.code)
     fresh = request.args.get("baru") == "1"
-    return page("feedback/complaint_track.html", complaint=complaint,
-                show_office=len(active_offices()) > 1, **_brand(complaint.office),
-                code=complaint_domain.format_code(complaint.code), url=url,
+    return page("feedback/complaint_track.html", "feedback/_complaint_live.html", url=url,
                 qr=qr_svg(url) if fresh else None, fresh=fresh, printed=request.args.get("cetak") == "1",
                 print_failed=request.args.get("cetak") == "0", repeated=request.args.get("ulang") == "1",
-                kiosk=kiosk, kiosk_home=_kiosk_home(kiosk), kiosk_idle=_kiosk_idle(),
-                status_labels=complaint_domain.STATUS_LABELS, category_labels=complaint_domain.CATEGORY_LABELS,
-                statuses=("received", "in_progress", "answered", "closed"),
-                response_days=complaint_domain.response_days())
+                replied=request.args.get("balas") == "1",
+                kiosk=kiosk, kiosk_home=_kiosk_home(kiosk), kiosk_idle=_kiosk_idle(), **_track_context(complaint))
+
+
+@bp.route("/pengaduan/<code>/balas", methods=["POST"])
+@limiter.limit("10/hour", methods=["POST"])
+def complaint_reply(code: str):
+    """The complainant answers the office's response; the complaint opens again for the office."""
+    complaint = complaint_domain.by_code(code)
+    form = ReplyForm()
+    if form.validate():
+        try:
+            workflow.reply(complaint, form.text.data)
+        except QueueError as exc:
+            db.session.rollback()
+            form.text.errors = [*form.text.errors, queue_error_message(exc)]
+        else:
+            return redirect(url_for("feedback.complaint_track", code=complaint.code, balas=1), code=303)
+    complaint = complaint_domain.by_code(code)
+    url = _public_url("feedback.complaint_track", code=complaint.code)
+    return page("feedback/complaint_track.html", url=url, qr=None, fresh=False, printed=False, print_failed=False,
+                repeated=False, replied=False, kiosk=None, kiosk_home=None, kiosk_idle=_kiosk_idle(),
+                status=400, **_track_context(complaint, form))

@@ -233,8 +233,15 @@ def latest_job_for(ticket: Ticket) -> PrintJob | None:
     )
 
 
-def set_printer_config(kiosk: Kiosk, config: dict) -> Kiosk:
+def set_printer_config(kiosk: Kiosk, config: dict, *, actor=None) -> Kiosk:
     """Change a kiosk's printer; raises PrinterConfigError with a readable message when invalid."""
+    from loket import audit
+
+    before = dict(kiosk.printer or {})
     kiosk.printer = validate_config(config)
+    offices = [office.id for office in kiosk.offices]
+    audit.record("kiosk.printer", "kiosk", kiosk.id, label=kiosk.name or kiosk.id,
+                 office_id=offices[0] if len(offices) == 1 else None, actor=actor, before=before,
+                 after=dict(kiosk.printer))
     commit_and_publish(DomainEvent("kiosk.printer", {"kiosk": kiosk.id, "kind": kiosk.printer["kind"]}, rooms=()))
     return kiosk

@@ -10,15 +10,18 @@ from functools import lru_cache
 
 import qrcode
 import segno
-from flask import current_app, has_request_context, request
+from flask import has_request_context, request
 
 FALLBACK_BASE_URL = "http://127.0.0.1:5000/"
 SCREEN_QR_MASK = 2  # see qr_svg
 
 
-def public_base_url() -> str:
-    """LOKET_PUBLIC_BASE_URL, else the request's host (else localhost for the command line)."""
-    base = (current_app.config.get("LOKET_PUBLIC_BASE_URL") or "").strip()
+def public_base_url(office_id: int | None = None) -> str:
+    """The public address an office (default: the first) set on its settings page, else
+    LOKET_PUBLIC_BASE_URL, else the request's host (else localhost for the command line)."""
+    from loket.offices import settings
+
+    base = settings.get(office_id, "public_base_url") or ""
     if not base:
         base = request.host_url if has_request_context() else FALLBACK_BASE_URL
     return base.rstrip("/")
@@ -28,9 +31,9 @@ def ticket_path(token: str) -> str:
     return f"/t/{token}"
 
 
-def ticket_url(token: str) -> str:
+def ticket_url(token: str, office_id: int | None = None) -> str:
     """The absolute address of a ticket's page, as printed in its QR code."""
-    return public_base_url() + ticket_path(token)
+    return public_base_url(office_id) + ticket_path(token)
 
 
 @lru_cache(maxsize=256)

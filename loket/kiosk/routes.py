@@ -13,19 +13,13 @@ from flask_wtf.csrf import CSRFError
 from loket.events import office_room
 from loket.kiosk import bp, ticket_bp
 from loket.kiosk import core as kiosk_core
+from loket.kiosk.forms import PrinterForm
 from loket.kiosk.keys import HEADER as KEY_HEADER
 from loket.kiosk.keys import api_key
 from loket.kiosk.limits import issue_limits
 from loket.kiosk.links import qr_svg, ticket_url
 from loket.offices import scope
-from loket.printers import (
-    KINDS,
-    PAPER_PROFILES,
-    QR_MODES,
-    PrinterConfigError,
-    describe,
-    render_preview_png,
-)
+from loket.printers import PAPER_PROFILES, PrinterConfigError, describe, render_preview_png
 from loket.printers import jobs
 from loket.queue import core
 from loket.queue.errors import QueueError
@@ -239,10 +233,6 @@ def too_many(_exc):
 
 # --- the admin page of a kiosk's printer ----------------------------------------------------------
 
-PRINTER_FIELDS = ("kind", "paper", "qr", "host", "port", "timeout", "devfile", "baudrate", "idVendor",
-                  "idProduct", "printer_name")
-
-
 def _managed_kiosk(kiosk_id: str):
     """A kiosk the current admin may configure: one whose every office they manage (its printer and
     its API key serve all of them), so an office's admin cannot touch another office's kiosk."""
@@ -255,14 +245,14 @@ def _managed_kiosk(kiosk_id: str):
     return kiosk
 
 
-def _printer_page(kiosk, *, message=None, error=None, status=200, form=None):
+def _printer_page(kiosk, form: PrinterForm, *, message=None):
+    """The printer page; 400 when the form holds errors (what was typed stays in it)."""
     return render_template(
-        "kiosk/printer.html", kiosk=kiosk, config=kiosk.printer or {}, form=form or kiosk.printer or {},
-        description=describe(kiosk.printer) if kiosk.printer else _("Belum ada printer."),
-        printer=jobs.printer_status(kiosk), recent=jobs.recent_jobs(kiosk, 15), kinds=KINDS,
-        papers=tuple(PAPER_PROFILES), qr_modes=QR_MODES, message=message, error=error,
+        "kiosk/printer.html", kiosk=kiosk, form=form,
+        description=describe(kiosk.printer, _) if kiosk.printer else _("Belum ada printer."),
+        printer=jobs.printer_status(kiosk), recent=jobs.recent_jobs(kiosk, 15), message=message,
         api_key=api_key(kiosk.id), api_key_header=KEY_HEADER,
-    ), status
+    ), 400 if form.errors else 200
 
 
 @bp.route("/<kiosk_id>/printer", methods=["GET", "POST"])
@@ -270,14 +260,17 @@ def _printer_page(kiosk, *, message=None, error=None, status=200, form=None):
 def printer(kiosk_id: str):
     kiosk = _managed_kiosk(kiosk_id)
     if request.method == "GET":
-        return _printer_page(kiosk, message=_("Pengaturan printer disimpan.") if request.args.get("saved") else None)
-    form = {key: request.form.get(key, "").strip()[:200] for key in PRINTER_FIELDS}
-    config = {key: value for key, value in form.items() if value != ""}
-    try:
-        kiosk_core.set_printer_config(kiosk, config)
-    except PrinterConfigError as exc:
-        return _printer_page(kiosk, error=str(exc), status=400, form=form)
-    return redirect(url_for("kiosk.printer", kiosk_id=kiosk.id, saved=1), code=303)
+        return _printer_page(kiosk, PrinterForm.for_config(kiosk.printer),
+                             message=_("Pengaturan printer disimpan.") if request.args.get("saved") else None)
+    form = PrinterForm()
+    if form.validate_on_submit():
+        try:
+            kiosk_core.set_printer_config(kiosk, form.config(), actor=current_user)
+        except PrinterConfigError as exc:
+            form.refuse(exc)
+        else:
+            return redirect(url_for("kiosk.printer", kiosk_id=kiosk.id, saved=1), code=303)
+    return _printer_page(kiosk, form)
 
 
 @bp.route("/<kiosk_id>/printer/test", methods=["POST"])

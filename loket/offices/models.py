@@ -43,7 +43,10 @@ class Office(db.Model):
     address: Mapped[str] = mapped_column(String(300), default="")
     phone: Mapped[str] = mapped_column(String(60), default="")
     maklumat: Mapped[str] = mapped_column(Text, default="")
-    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    data: Mapped[dict] = mapped_column(JSON, default=dict)  # the standard file's office section
+    # What the office set on its settings page (loket.offices.settings), over the LOKET_* defaults;
+    # apart from `data` so loading a new standard file keeps it. None = nothing set yet.
+    settings: Mapped[dict | None] = mapped_column(JSON, nullable=True)
 
     @property
     def label(self) -> str:

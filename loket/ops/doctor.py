@@ -128,13 +128,15 @@ def _hide_password(url: str) -> str:
 
 @_check("public URL")
 def public_url() -> list[Check]:
-    url = (current_app.config.get("LOKET_PUBLIC_BASE_URL") or "").strip()
+    from loket.offices import settings
+
+    url = (settings.get(None, "public_base_url") or "").strip()  # the settings page's, else the variable
     secure = bool(current_app.config.get("SESSION_COOKIE_SECURE"))
     name = "public URL"
     if not url:
         return [Check(name, FAIL, "LOKET_PUBLIC_BASE_URL is not set: the QR codes on tickets would carry the "
                                   "kiosk's own address; set it to the address visitors' phones reach, e.g. "
-                                  f"{EXAMPLE_URL}")]
+                                  f"{EXAMPLE_URL} (or on the office settings page, /admin/kantor)")]
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return [Check(name, FAIL, f"LOKET_PUBLIC_BASE_URL={url!r} is not a web address: set it to the address "
@@ -387,12 +389,13 @@ def _cups_printer(name: str, where: str) -> tuple[str, str]:
 
 @_check("office hours")
 def office_hours() -> list[Check]:
+    from loket.offices import settings
     from loket.queue import hours
     from loket.timeutil import local_day
 
     raw = current_app.config.get("LOKET_OFFICE_HOURS") or hours.DEFAULT_HOURS
     try:
-        table = hours.hours_config()
+        plan = hours.schedule()
         hours.holidays_between(date.min, date.max)
         country = hours.holiday_country()
     except hours.HoursError as exc:
@@ -400,20 +403,22 @@ def office_hours() -> list[Check]:
                                             "LOKET_OFFICE_HOURS=\"mon-thu 07:30-15:30; fri 07:30-13:00\"")]
     today = local_day()
     weekday = today.strftime("%A")
-    if raw.strip().lower() in hours.ALWAYS:
+    if plan.always:
         return [Check("office hours", WARN, f"LOKET_OFFICE_HOURS={raw} (the demo setting): the kiosk issues tickets "
                                             "at night and on holidays; set the office's hours, e.g. "
                                             "LOKET_OFFICE_HOURS=\"mon-thu 07:30-15:30; fri 07:30-13:00\"")]
-    span = table.get(today.weekday())
+    spans = hours.spans_on(today, plan, set())
     holiday = next((h for h in hours.calendar(today.year) if h.day == today), None)
-    if holiday is not None or today in hours.holidays_between(today, today):
+    if today in plan.exceptions:
+        today_text = f"{hours.format_spans(spans) or 'closed'} (an exception on the office settings page)"
+    elif holiday is not None or today in hours.holidays_between(today, today):
         today_text = f"closed (holiday{': ' + holiday.name if holiday is not None and holiday.name else ''})"
-    elif span is None:
+    elif not spans:
         today_text = "closed (no hours that day)"
     else:
-        state = hours.state()
-        today_text = f"{span[0]:%H:%M}-{span[1]:%H:%M}, {'open' if state.open else 'closed'} now"
-    found = [Check("office hours", OK, f"{raw}; today, {weekday} {today.isoformat()}: {today_text}")]
+        today_text = f"{hours.format_spans(spans)}, {'open' if hours.state().open else 'closed'} now"
+    source = "hours set on the office settings page" if settings.stored().get("hours") is not None else raw
+    found = [Check("office hours", OK, f"{source}; today, {weekday} {today.isoformat()}: {today_text}")]
     years = [today.year] + ([today.year + 1] if today.month == 12 else [])
     for year in years:
         if country and not hours.has_calendar_for(year):

@@ -45,7 +45,7 @@ def close_day(now: datetime | None = None, *, force: bool = False, office_id: in
     """
     now = now or utcnow()
     today = to_local(now).date()
-    closed_today = force or not hours.state(now).open
+    closed_today = force or hours.day_over(now, office_id)  # a lunch break does not end the day's queue
     conditions = [and_(Ticket.day < today, Ticket.state.in_((WAITING, CALLED)))]
     if closed_today:
         today_states = (WAITING, CALLED) if force else (WAITING,)
@@ -156,9 +156,11 @@ def next_run(now: datetime | None = None) -> datetime:
     closing = hours.closing_at(local.date())
     if closing is not None and closing > local:
         candidates.append(closing)
-    opening = hours.state(now).opens_at
-    if opening is not None:
-        candidates.append(opening)  # to tell the screens the office is open again
+    office = hours.state(now)
+    if office.closes_at is not None:
+        candidates.append(office.closes_at)  # a lunch break closes the kiosk too
+    if office.opens_at is not None:
+        candidates.append(office.opens_at)  # to tell the screens the office is open again
     return min(candidates).astimezone(UTC).replace(tzinfo=None)
 
 

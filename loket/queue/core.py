@@ -174,7 +174,7 @@ def add_ticket(service: Service, *, priority: bool = False, priority_reason: str
     transaction and publishes the returned event."""
     now = now or utcnow()
     day = local_day(now)
-    office = hours.state(now)
+    office = hours.state(now, service.office_id)  # the office's own hours and exceptions
     if not office.open:
         if office.opens_at is not None:
             raise OfficeClosed(N_("Kantor sudah tutup. Antrean dibuka lagi %(when)s."),

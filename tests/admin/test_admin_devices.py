@@ -69,7 +69,7 @@ def test_the_list_links_the_printer_page_preview_test_print_and_display_settings
                  'href="/admin/perangkat/kios/baru"', 'href="/admin/perangkat/layar/baru"'):
         assert href in html, href
     # Kiosk 1 starts on the preview printer, described as such, with nothing printed yet.
-    assert "Preview only" in html
+    assert "Hanya pratinjau" in html
     assert 'id="kiosk-status-1" data-state="unknown"' in html
     assert 'hx-get="/admin/perangkat/kios/1/status"' in html
 

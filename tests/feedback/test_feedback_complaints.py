@@ -160,7 +160,7 @@ def test_message_of_exactly_the_maximum_length_is_accepted(ctx, client):
 
 def test_script_in_a_message_is_shown_as_text_everywhere(ctx, client, officer):
     script = '<script>alert("x")</script><img src=x onerror=alert(1)>'
-    send(client, message=script, name="<b>Budi</b>")
+    send(client, message=script, name="<b>Budi</b>", service="A")
     item = only_complaint()
     escaped = "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;"
     for html in (client.get(f"/pengaduan/{item.code}").get_data(as_text=True),
@@ -175,7 +175,9 @@ def test_script_in_a_message_is_shown_as_text_everywhere(ctx, client, officer):
 
 def test_contact_details_are_shown_to_supervisors_only(app, client, officer, supervisor, admin_client):
     # No `ctx` here: requests inside one pushed app context would share flask.g and its logged-in user.
-    send(client, name="Ni Made <b>Sari</b>", contact="0812-3456-7890", message="Petugas loket 1 tidak ramah.")
+    # About service A, which the officer's counter serves: the officer handles it.
+    send(client, name="Ni Made <b>Sari</b>", contact="0812-3456-7890", message="Petugas loket 1 tidak ramah.",
+         service="A")
     with app.app_context():
         item = only_complaint()
         code, item_id = item.code, item.id
@@ -244,7 +246,7 @@ def test_recording_needs_a_staff_login(app):
 
 
 def test_status_flow_with_written_response_is_shown_publicly(ctx, client, officer, published):
-    send(client)
+    send(client, service="A")
     item = only_complaint()
     admin_url, public_url = f"/admin/pengaduan/{item.id}", f"/pengaduan/{item.code}"
 
@@ -294,8 +296,8 @@ def test_status_rules(ctx, client):
 
 
 def test_complaint_list_filters_by_status(ctx, client, officer):
-    send(client, message="pertama")
-    send(client, message="kedua")
+    send(client, message="pertama", service="A")
+    send(client, message="kedua", service="A")
     first, second = db.session.scalars(select(Complaint).order_by(Complaint.id)).all()
     complaints.change_status(second, "answered", response="ok")
     open_page = officer.get("/admin/pengaduan").get_data(as_text=True)
@@ -326,10 +328,11 @@ def test_due_date_counts_working_days_and_holidays(ctx):
 
 
 def test_overdue_complaints_are_flagged_for_officers(ctx, client, officer):
-    old = complaints.submit(category="pengaduan", message="lama", now=utcnow() - timedelta(days=10))
-    fresh = complaints.submit(category="pengaduan", message="baru")
+    old = complaints.submit(category="pengaduan", message="lama", now=utcnow() - timedelta(days=10),
+                            service_code="A")
+    fresh = complaints.submit(category="pengaduan", message="baru", service_code="A")
     late_answer = complaints.submit(category="saran", message="dijawab terlambat",
-                                    now=utcnow() - timedelta(days=20))
+                                    now=utcnow() - timedelta(days=20), service_code="A")
     complaints.change_status(late_answer, "answered", response="maaf terlambat",
                              now=utcnow() - timedelta(days=1))
     assert complaints.is_overdue(old) and not complaints.is_overdue(fresh)

@@ -147,11 +147,11 @@ def test_kiosk_key_command_prints_the_key(app):
 # --- the printer form ----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("data, message", [
-    ({"kind": "file", "devfile": "instance/loket.db"}, "must be a device under /dev/"),
-    ({"kind": "file", "devfile": "/dev/../tmp/lp0"}, "must be a device under /dev/"),
-    ({"kind": "serial", "devfile": "/etc/passwd"}, "must be a device under /dev/"),
-    ({"kind": "serial", "devfile": "/dev/ttyUSB0", "baudrate": "\u00b2"}, "Baud rate must be a whole number"),
-    ({"kind": "network", "host": "192.0.2.10", "port": "\u0669\u0661\u0660\u0660"}, "Port must be a whole number"),
+    ({"kind": "file", "devfile": "instance/loket.db"}, "Must be a device under /dev/"),
+    ({"kind": "file", "devfile": "/dev/../tmp/lp0"}, "Must be a device under /dev/"),
+    ({"kind": "serial", "devfile": "/etc/passwd"}, "Must be a device under /dev/"),
+    ({"kind": "serial", "devfile": "/dev/ttyUSB0", "baudrate": "\u00b2"}, "Enter a whole number."),
+    ({"kind": "network", "host": "192.0.2.10", "port": "\u0669\u0661\u0660\u0660"}, "Enter a whole number."),
 ])
 def test_printer_form_refuses_non_devices_and_odd_digits_with_400(app, admin_client, caplog, data, message):
     from loket.kiosk.models import Kiosk
@@ -159,7 +159,7 @@ def test_printer_form_refuses_non_devices_and_odd_digits_with_400(app, admin_cli
     with app.app_context():
         before = db.session.get(Kiosk, "1").printer
     with caplog.at_level(logging.ERROR):
-        response = admin_client.post("/kiosk/1/printer", data={"paper": "80mm", **data})
+        response = admin_client.post("/kiosk/1/printer?lang=en", data={"paper": "80mm", **data})
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
     with app.app_context():

@@ -47,7 +47,8 @@ def two_offices(app, second_office, make_user):
     return {
         "b": second_office,
         "values": {"counter_id": second_office["counters"][1], "complaint_id": complaints[second_office["id"]],
-                   "display_id": "2", "kiosk_id": "2", "user_id": b_officer},
+                   "display_id": "2", "kiosk_id": "2", "user_id": b_officer,
+                   "service_id": second_office["services"]["A"]},
         "own": {"counter_id": db_first_counter(app, second_office["first"]),
                 "complaint_id": complaints[second_office["first"]], "display_id": "1", "kiosk_id": "1"},
     }

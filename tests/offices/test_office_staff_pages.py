@@ -172,8 +172,9 @@ def test_the_rating_screen_of_another_office_refuses_its_officers_but_takes_its_
 @pytest.mark.parametrize("name", ROLES_OF_A)
 def test_another_office_s_complaint_is_403_and_never_listed(app, offices, name):
     with app.app_context():
-        own = _complaint(offices["first"], "Keluhan kantor A.")
-        other = _complaint(offices["id"], "Keluhan kantor B.")
+        # About service A: the officer's counter 1 serves it, so the officer handles it too.
+        own = _complaint(offices["first"], "Keluhan kantor A.", service_code="A")
+        other = _complaint(offices["id"], "Keluhan kantor B.", service_code="A")
         own_id, own_code, other_id, other_code = own.id, own.code, other.id, other.code
     client = login(app.test_client(), name)
     for method, data in (("GET", None), ("POST", {"status": "in_progress"})):
@@ -220,7 +221,8 @@ def test_complaint_events_go_to_their_office_s_room(app, offices, published):
         from loket.feedback import complaints
 
         complaints.change_status(item, "in_progress")
-        assert published[-1].rooms == (f"complaints:{offices['id']}",)
+        # Staff of B, and the complaint's own tracking page (whoever holds its code); nobody of A.
+        assert published[-1].rooms == (f"complaints:{offices['id']}", f"complaint:{item.code}")
 
 
 def test_public_form_with_several_offices_asks_which_and_lands_there(app, offices, client):

@@ -358,3 +358,55 @@ def test_0005_unrendered_slips_survive_a_downgrade_and_upgrade(tmp_path, dialect
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_0007_gives_existing_complaints_the_history_their_timestamps_tell(tmp_path, dialect):
+    """Complaints made before the workflow get their steps (received, in progress, answered, closed),
+    in order and public; going back to 0006 and forward again keeps the complaints."""
+    import flask_migrate
+    from datetime import datetime
+    from sqlalchemy import text
+
+    from loket.bootstrap import ensure_ready
+    from loket.feedback.models import ComplaintStep
+
+    if dialect == "postgresql":
+        from support import fresh_postgres_url
+
+        app = create_app({"INSTANCE_PATH": str(tmp_path / "pg"), "SQLALCHEMY_DATABASE_URI": fresh_postgres_url(),
+                          "LOKET_OFFICE_HOURS": "24/7"})
+    else:
+        app = _app(tmp_path / "new")
+    try:
+        with app.app_context():
+            schema.upgrade(safety_copy=False)
+            ensure_ready()
+            office_id = db.session.scalar(text("SELECT id FROM office"))
+            db.session.remove()
+            flask_migrate.downgrade(directory=str(schema.MIGRATIONS), revision="0006")
+            with db.engine.begin() as conn:
+                for code, answered in (("OPENONE234", False), ("DONETWO345", True)):
+                    conn.execute(text(
+                        "INSERT INTO complaints (code, category, channel, office_id, message, status, response, "
+                        "received_at, in_progress_at, answered_at, closed_at) VALUES (:code, 'pengaduan', 'web', "
+                        ":office, 'Lama.', :status, :response, :received, :progress, :answered, :closed)"),
+                        {"code": code, "office": office_id, "status": "closed" if answered else "received",
+                         "response": "Maaf." if answered else None, "received": datetime(2026, 11, 2, 1),
+                         "progress": datetime(2026, 11, 2, 3) if answered else None,
+                         "answered": datetime(2026, 11, 3, 2) if answered else None,
+                         "closed": datetime(2026, 11, 4, 2) if answered else None})
+            flask_migrate.upgrade(directory=str(schema.MIGRATIONS))
+            db.session.remove()
+            steps = {}
+            for step in db.session.scalars(select(ComplaintStep).order_by(ComplaintStep.at, ComplaintStep.id)):
+                steps.setdefault(step.complaint_id, []).append((step.kind, step.internal, step.text))
+            ids = dict(db.session.execute(text("SELECT code, id FROM complaints")).all())
+            assert steps[ids["OPENONE234"]] == [("received", False, None)]
+            assert steps[ids["DONETWO345"]] == [("received", False, None), ("status", False, None),
+                                                ("answered", False, "Maaf."), ("closed", False, None)]
+            assert _differences(app) == []
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
