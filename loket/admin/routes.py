@@ -22,11 +22,10 @@ from loket.forms import Form, max_length, required, strip
 from loket.feedback import complaints as complaint_domain
 from loket.feedback import workflow
 from loket.feedback import reports
+from loket.feedback.forms import RecordForm
 from loket.feedback.ikm import ELEMENTS
-from loket.feedback.models import CATEGORIES, COMPLAINT_STATUSES, STAFF_CHANNELS
+from loket.feedback.models import COMPLAINT_STATUSES
 from loket.offices.scope import office_for_staff, visible_offices
-from loket.queue import core
-from loket.queue.core import N_
 from loket.queue.errors import QueueError
 from loket.timeutil import local_day
 from loket.web import page, queue_error_message, role_required
@@ -112,12 +111,11 @@ def complaints():
                     {c.assigned_to_id for c in items if c.assigned_to_id}), **_context())
 
 
-def _record_form(office, values=None, errors=None, status=200):
-    return page("admin/complaint_record.html", values=values or {"channel": "phone", "category": "pengaduan"},
-                errors=errors or {}, channels=STAFF_CHANNELS, categories=CATEGORIES,
-                services=core.active_services(office.id), record_office=office, offices=_offices_to_pick(),
-                message_max=complaint_domain.MESSAGE_MAX, status=status, today=local_day(),
-                earliest=local_day() - timedelta(days=complaint_domain.BACKDATE_MAX_DAYS), **_context())
+def _record_form(form, status=200):
+    office = form.record_office
+    return page("admin/complaint_record.html", form=form, record_office=office, offices=_offices_to_pick(),
+                status=status, today=local_day(),
+                earliest=local_day() - timedelta(days=complaint_domain.BACKDATE_MAX_DAYS))
 
 
 @bp.route("/pengaduan/baru", methods=["GET", "POST"])
@@ -127,26 +125,15 @@ def complaint_record():
     """An officer records a complaint that came by telephone, email, letter, box, LAPOR!, Mesadu or in person,
     for their own office (the installation admin picks the office with `?kantor=CODE`)."""
     if request.method == "GET":
-        return _record_form(office_for_staff(current_user, _kantor()))
+        office = office_for_staff(current_user, _kantor())
+        return _record_form(RecordForm(office=office, channel="phone", category="pengaduan"))
     office = office_for_staff(current_user, (request.form.get("office") or "").strip()[:20] or _kantor())
-    values = {key: (request.form.get(key) or "") for key in
-              ("channel", "category", "service", "message", "name", "contact", "received_on")}
-    errors = complaint_domain.validate(category=values["category"], message=values["message"],
-                                       service_code=values["service"], name=values["name"],
-                                       contact=values["contact"], channel=values["channel"], office_id=office.id)
-    if values["channel"] not in STAFF_CHANNELS:
-        errors["channel"] = N_("Saluran tidak dikenal.")  # translated where it is shown
-    received_on = None
-    try:
-        received_on = complaint_domain.parse_received_on(values["received_on"])
-    except QueueError as exc:
-        errors["received_on"] = queue_error_message(exc)
-    if errors:
-        return _record_form(office, values, errors, status=400)
+    form = RecordForm(office=office)
+    if not form.validate():
+        return _record_form(form, status=400)
     complaint = complaint_domain.submit(
-        category=values["category"], message=values["message"], service_code=values["service"],
-        name=values["name"], contact=values["contact"], channel=values["channel"], recorded_by=current_user,
-        office_id=office.id, now=complaint_domain.received_at_for(received_on))
+        **form.complaint(), channel=form.channel.data, recorded_by=current_user, office_id=office.id,
+        now=complaint_domain.received_at_for(form.received_day))
     return redirect(url_for("admin.complaint", complaint_id=complaint.id), code=303)
 
 

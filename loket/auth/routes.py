@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
-from wtforms import PasswordField, validators
+from wtforms import PasswordField, StringField, validators
 
 from loket.auth import bp, sessions
 from loket.auth.models import ADMIN, OFFICER, SUPERVISOR, User
@@ -53,34 +53,42 @@ def _password_matches(user: User | None, password: str) -> bool:
     return user.check_password(password)
 
 
+class LoginForm(Form):
+    # Long input is cut, not refused: the answer to a wrong login never says more than "wrong".
+    username = StringField(_l("Nama pengguna"), [validators.InputRequired(message=_l("Wajib diisi."))],
+                           filters=[lambda v: v.strip()[:80] if isinstance(v, str) else v])
+    password = PasswordField(_l("Kata sandi"), [validators.InputRequired(message=_l("Wajib diisi."))],
+                             filters=[lambda v: v[:1000] if isinstance(v, str) else v])
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"], exempt_when=_login_limit_off)
 def login():
     """The staff login form (plain POST, CSRF token in the form)."""
+    form = LoginForm()
     error = None
-    username = ""
     if request.method == "POST":
-        username = (request.form.get("username") or "").strip()[:80]
-        password = (request.form.get("password") or "")[:1000]
-        user = db.session.scalar(select(User).where(User.username == username)) if username else None
-        if not username or not password:
+        if not form.validate():
             error = _("Isi nama pengguna dan kata sandi.")
-        elif not _password_matches(user, password) or not user.active:
-            error = _("Nama pengguna atau kata sandi salah.")
         else:
-            # A fresh CSRF token for the signed-in session; the rest of the session belongs to the
-            # device (language, a rating screen's pairing) and stays.
-            session.pop("csrf_token", None)
-            if current_user.is_authenticated:  # signing in again (or as someone else) drops the old session
-                sessions.end(current_user._get_current_object())
-            sessions.start(user)
-            login_user(user)
-            if user.must_change_password:  # a one-time password opens only the page that replaces it
-                return redirect(url_for("auth.change_password"))
-            return redirect(_safe_next(request.args.get("next"), user))
+            user = db.session.scalar(select(User).where(User.username == form.username.data))
+            if not _password_matches(user, form.password.data) or not user.active:
+                error = _("Nama pengguna atau kata sandi salah.")
+            else:
+                # A fresh CSRF token for the signed-in session; the rest of the session belongs to the
+                # device (language, a rating screen's pairing) and stays.
+                session.pop("csrf_token", None)
+                if current_user.is_authenticated:  # signing in again (or as someone else) drops the old session
+                    sessions.end(current_user._get_current_object())
+                sessions.start(user)
+                login_user(user)
+                if user.must_change_password:  # a one-time password opens only the page that replaces it
+                    return redirect(url_for("auth.change_password"))
+                return redirect(_safe_next(request.args.get("next"), user))
     elif current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next"), current_user))
-    return page("auth/login.html", error=error, username=username, status=401 if error else 200)
+    form.password.data = ""  # never sent back
+    return page("auth/login.html", form=form, error=error, status=401 if error else 200)
 
 
 @bp.route("/logout", methods=["POST"])

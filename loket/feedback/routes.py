@@ -18,10 +18,9 @@ from markupsafe import Markup
 from loket.extensions import db, limiter
 from loket.feedback import bp
 from loket.feedback import complaints as complaint_domain
-from loket.queue.core import N_
 from loket.feedback import once
 from loket.feedback import survey as survey_domain
-from loket.feedback.ikm import ELEMENTS
+from loket.feedback.forms import ComplaintForm, SkmForm
 from loket.feedback import workflow
 from loket.feedback.models import ANSWERED, CATEGORIES, CLOSED
 from loket.forms import Form, max_length, required, strip
@@ -118,23 +117,13 @@ def _nonce() -> str:
     return once.clean(request.form.get("nonce")) or once.new()
 
 
-def _survey_page(form=None, *, ticket=None, status=200, error=None, kiosk=None, office=None, offices=()):
+def _survey_page(form, *, ticket=None, status=200, kiosk=None, office=None, offices=()):
     """The questionnaire; without a ticket, for one office (its services to pick from). With several
     offices and none chosen yet, the page asks for the office first."""
-    return page("feedback/survey.html", elements=ELEMENTS, form=form or survey_domain.SurveyForm(),
-                nonce=_nonce(),
-                ticket=ticket, services=core.active_services(office.id) if office is not None else [],
-                survey_office=office, offices=offices if len(offices) > 1 else [], status=status, error=error,
-                choices=survey_domain.PROFILE_CHOICES, kiosk=kiosk,
-                suggestion_max=survey_domain.SUGGESTION_MAX, **_brand(ticket.service.office if ticket else office))
-
-
-def _form_error(form) -> str:
-    if "office" in form.errors:
-        return _("Pilih kantor yang Anda kunjungi.")
-    if any(key in form.errors for key in (f"u{i}" for i in range(1, 10))):
-        return _("Mohon lengkapi survei: setiap unsur perlu satu jawaban.")
-    return _("Periksa kembali isian Anda.")
+    return page("feedback/survey.html", form=form, nonce=_nonce(), ticket=ticket, survey_office=office,
+                offices=offices if len(offices) > 1 else [], status=status, kiosk=kiosk,
+                error=form.summary() if status == 400 else None,
+                **_brand(ticket.service.office if ticket else office))
 
 
 @bp.after_request
@@ -155,12 +144,12 @@ def survey(token: str):
         return page("feedback/survey_done.html", status=status, already=True, ticket=ticket)
     if request.method == "GET":
         survey_domain.check_ticket(ticket)  # not finished yet → readable 409
-        return _survey_page(ticket=ticket)
-    form = survey_domain.parse_form(request.form)
-    if not form.valid:
-        return _survey_page(form, ticket=ticket, status=400, error=_form_error(form))
+        return _survey_page(SkmForm(), ticket=ticket)
+    form = SkmForm()
+    if not form.validate():
+        return _survey_page(form, ticket=ticket, status=400)
     try:
-        survey_domain.submit(form, ticket=ticket, nonce=request.form.get("nonce"))
+        survey_domain.submit(form.answers, ticket=ticket, nonce=request.form.get("nonce"))
     except survey_domain.AlreadySurveyed as exc:
         return page("feedback/survey_done.html", status=409, already=True, ticket=ticket,
                     message=queue_error_message(exc))
@@ -176,21 +165,13 @@ def survey_kiosk():
     offices = _form_offices(kiosk)
     office = _chosen_office(offices, _office_code())
     if request.method == "GET":
-        form = survey_domain.SurveyForm(service_code=(request.args.get("layanan") or "").upper()[:2])
+        form = SkmForm(office=office, service=(request.args.get("layanan") or "").upper()[:2])
         return _survey_page(form, kiosk=kiosk, office=office, offices=offices)
-    form = survey_domain.parse_form(request.form, need_service=True)
-    service = None
-    if office is None:
-        form.errors["office"] = N_("Pilih kantor yang Anda kunjungi.")
-    elif form.service_code:
-        try:
-            service = core.get_service(form.service_code, office.id)  # codes repeat: the office's own
-        except QueueError:
-            form.errors["service"] = N_("Layanan tidak dikenal.")
-    if not form.valid:
-        return _survey_page(form, status=400, kiosk=kiosk, office=office, offices=offices, error=_form_error(form))
+    form = SkmForm(office=office, ask_service=True)
+    if not form.validate():
+        return _survey_page(form, status=400, kiosk=kiosk, office=office, offices=offices)
     try:
-        survey_domain.submit(form, service=service, nonce=request.form.get("nonce"))
+        survey_domain.submit(form.answers, service=form.chosen_service, nonce=request.form.get("nonce"))
     except survey_domain.AlreadySurveyed as exc:
         return page("feedback/survey_done.html", status=409, already=True, kiosk=kiosk,
                     kiosk_home=_kiosk_home(kiosk), kiosk_idle=_kiosk_idle(), message=queue_error_message(exc))
@@ -206,14 +187,12 @@ def survey_thanks():
 
 # --- complaints -----------------------------------------------------------------------------
 
-def _complaint_form(values=None, errors=None, *, kiosk=None, office=None, offices=(), status=200):
+def _complaint_form(form, *, kiosk=None, office=None, offices=(), status=200):
     """The complaint form for one office (its services to relate to); with several offices and none
     chosen yet, the form asks for the office and offers the services once one is picked."""
-    return page("feedback/complaint_new.html", values=values or {}, errors=errors or {}, kiosk=kiosk,
-                nonce=_nonce(), complaint_office=office, offices=offices if len(offices) > 1 else [],
-                services=core.active_services(office.id) if office is not None else [],
-                categories=CATEGORIES, category_labels=complaint_domain.CATEGORY_LABELS,
-                message_max=complaint_domain.MESSAGE_MAX, retention_days=complaint_domain.retention_days(office.id if office else None),
+    return page("feedback/complaint_new.html", form=form, kiosk=kiosk, nonce=_nonce(), complaint_office=office,
+                offices=offices if len(offices) > 1 else [], category_labels=complaint_domain.CATEGORY_LABELS,
+                retention_days=complaint_domain.retention_days(office.id if office else None),
                 status=status, **_brand(office))
 
 
@@ -224,23 +203,19 @@ def complaint_new():
     kiosk = _kiosk(request.values.get("kiosk"))
     offices = _form_offices(kiosk)
     office = _chosen_office(offices, _office_code())
+    channel = "kiosk" if kiosk else "web"
     if request.method == "GET":
         category = request.args.get("jenis")
-        return _complaint_form({"category": category if category in CATEGORIES else "pengaduan"}, kiosk=kiosk,
-                               office=office, offices=offices)
-    values = {key: (request.form.get(key) or "") for key in ("category", "service", "message", "name", "contact")}
-    errors = complaint_domain.validate(category=values["category"], message=values["message"],
-                                       service_code=values["service"] if office else "", name=values["name"],
-                                       contact=values["contact"], office_id=office.id if office else None)
-    if office is None:
-        errors["office"] = N_("Pilih kantor yang dituju.")
-    if errors:
-        return _complaint_form(values, errors, kiosk=kiosk, office=office, offices=offices, status=400)
+        form = ComplaintForm(office=office, offices=offices, channel=channel,
+                             category=category if category in CATEGORIES else "pengaduan")
+        return _complaint_form(form, kiosk=kiosk, office=office, offices=offices)
+    form = ComplaintForm(office=office, offices=offices, channel=channel)
+    if not form.validate():
+        return _complaint_form(form, kiosk=kiosk, office=office, offices=offices, status=400)
     try:
         complaint = complaint_domain.submit(
-            category=values["category"], message=values["message"], service_code=values["service"],
-            name=values["name"], contact=values["contact"], channel="kiosk" if kiosk else "web",
-            kiosk_id=kiosk.id if kiosk else None, office_id=office.id, nonce=request.form.get("nonce"))
+            **form.complaint(), channel=channel, kiosk_id=kiosk.id if kiosk else None, office_id=office.id,
+            nonce=request.form.get("nonce"))
     except complaint_domain.AlreadySubmitted as exc:
         if exc.complaint is None:
             raise

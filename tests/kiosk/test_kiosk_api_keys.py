@@ -89,7 +89,7 @@ def csrf_token(client) -> str:
     import re
 
     html = client.get("/kiosk/1/layanan/A").get_data(as_text=True)  # the page with the ticket buttons
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
 
 
 @pytest.mark.parametrize("app_config", [LIMITED])

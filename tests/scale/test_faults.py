@@ -45,7 +45,7 @@ PASSWORD = "rahasia-123"
 FINAL_STATES = {"done", "no_show", "cancelled"}
 HTTP_TIMEOUT = 60  # a slow answer on a busy 2-core machine is fine; a lost one is not
 
-CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
+CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 WORKSPACE = re.compile(r'id="workspace"[^>]*?data-ticket="(\d*)"[^>]*?data-number="([^"]*)"')
 BOARD_COUNTER = re.compile(r'data-counter="(\d+)">\s*<span class="c-name">[^<]*</span>\s*'
