@@ -110,15 +110,15 @@ _TICKET_CHANGES = {
 
 
 def _ticket_lines(filters: Filters, limit: int) -> list[Line]:
-    from loket.queue.models import Counter, Ticket, TicketEvent
+    """The newest staff actions of the ticket log. The log alone is read, newest first through its
+    time index, so the query stops at `limit` however long the log has grown; the office is its
+    services' (a transfer stays inside the office), and numbers and counter names come after."""
+    from loket.queue.models import Counter, Service, Ticket, TicketEvent
 
-    query = (select(TicketEvent, Ticket.number, Counter.name)
-             .join(Ticket, Ticket.id == TicketEvent.ticket_id)
-             .outerjoin(Counter, Counter.id == TicketEvent.counter_id)
-             # Staff actions only: issuing at a kiosk or a visitor's own cancel has no officer.
-             .where(TicketEvent.actor_id.is_not(None)))
+    # Staff actions only: issuing at a kiosk or a visitor's own cancel has no officer.
+    query = select(TicketEvent).where(TicketEvent.actor_id.is_not(None))
     if filters.office_id is not None:
-        query = query.where(Ticket.office_id == filters.office_id)
+        query = query.where(TicketEvent.service_id.in_(select(Service.id).where(Service.office_id == filters.office_id)))
     if filters.actor_id is not None:
         query = query.where(TicketEvent.actor_id == filters.actor_id)
     if filters.action:
@@ -131,11 +131,17 @@ def _ticket_lines(filters: Filters, limit: int) -> list[Line]:
         query = query.where(TicketEvent.at >= filters.since)
     if filters.until:
         query = query.where(TicketEvent.at < filters.until)
-    rows = db.session.execute(query.order_by(TicketEvent.at.desc(), TicketEvent.id.desc()).limit(limit))
+    events = list(db.session.scalars(query.order_by(TicketEvent.at.desc(), TicketEvent.id.desc()).limit(limit)))
+    numbers = {row.id: row.number for row in db.session.execute(select(Ticket.id, Ticket.number).where(
+        Ticket.id.in_({e.ticket_id for e in events})))} if events else {}
+    counter_ids = {e.counter_id for e in events if e.counter_id}
+    counters = {row.id: row.name for row in db.session.execute(select(Counter.id, Counter.name).where(
+        Counter.id.in_(counter_ids)))} if counter_ids else {}
     lines = []
-    for event, number, counter_name in rows:
+    for event in events:
         before, after = _TICKET_CHANGES.get(event.kind, lambda data: ({}, {}))(event.data or {})
-        target = number + (f" · {counter_name}" if counter_name else "")
+        counter_name = counters.get(event.counter_id)
+        target = numbers.get(event.ticket_id, "?") + (f" · {counter_name}" if counter_name else "")
         lines.append(Line(at=event.at, source="ticket", action=f"ticket.{event.kind}", actor_id=event.actor_id,
                           target=target, before=before, after=after, note=event.note or ""))
     return lines

@@ -5,11 +5,12 @@ redrawn when an event of the office arrives over Socket.IO, never on a timer.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from statistics import mean
 
-from sqlalchemy import select
+from sqlalchemy import Float, and_, case, func, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from loket.auth.models import User
 from loket.extensions import db
@@ -27,16 +28,18 @@ class ServiceToday:
     no_show: int = 0
     cancelled: int = 0
     longest_wait: float | None = None  # minutes the longest-waiting visitor has waited so far
-    waits: list[float] = field(default_factory=list)
-    serves: list[float] = field(default_factory=list)
+    wait_total: float = 0.0  # minutes from issue to call, over the tickets called today
+    waits: int = 0
+    serve_total: float = 0.0  # minutes from start (or call) to close, over today's finished visits
+    serves: int = 0
 
     @property
     def average_wait(self) -> float | None:
-        return mean(self.waits) if self.waits else None
+        return self.wait_total / self.waits if self.waits else None
 
     @property
     def average_service(self) -> float | None:
-        return mean(self.serves) if self.serves else None
+        return self.serve_total / self.serves if self.serves else None
 
     @property
     def over_promise(self) -> bool:
@@ -61,10 +64,41 @@ class Dashboard:
     at: datetime
 
 
-def _minutes(start: datetime | None, end: datetime | None) -> float | None:
-    if start is None or end is None or end < start:
-        return None
-    return (end - start).total_seconds() / 60
+class minutes_between(FunctionElement):
+    """Minutes from one timestamp column to another, computed by the database (an aggregate over the
+    day's tickets reads an index, not every row into Python)."""
+
+    type = Float()
+    inherit_cache = True
+
+
+@compiles(minutes_between, "sqlite")
+def _minutes_sqlite(element, compiler, **kw):
+    start, end = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"((julianday({end}) - julianday({start})) * 1440.0)"
+
+
+@compiles(minutes_between, "postgresql")
+def _minutes_postgresql(element, compiler, **kw):
+    start, end = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"(EXTRACT(EPOCH FROM ({end} - {start})) / 60.0)"
+
+
+def _per_service(office_id: int, day) -> list:
+    """Per service and state of the day: count, earliest issue, and the sums and counts of the waits
+    (issue → call, any state) and of the visits (start or call → close, finished ones)."""
+    wait = minutes_between(Ticket.issued_at, Ticket.called_at)
+    served_from = func.coalesce(Ticket.started_at, Ticket.called_at)
+    serve = minutes_between(served_from, Ticket.finished_at)
+    waited = and_(Ticket.called_at.is_not(None), Ticket.called_at >= Ticket.issued_at)
+    finished = and_(Ticket.state == DONE, Ticket.finished_at.is_not(None), served_from.is_not(None),
+                    Ticket.finished_at >= served_from)
+    return db.session.execute(
+        select(Ticket.service_id, Ticket.state, func.count(), func.min(Ticket.issued_at),
+               func.sum(case((waited, wait))), func.count(case((waited, 1))),
+               func.sum(case((finished, serve))), func.count(case((finished, 1))))
+        .where(Ticket.office_id == office_id, Ticket.day == day)
+        .group_by(Ticket.service_id, Ticket.state)).all()
 
 
 def office_today(office_id: int, *, now: datetime | None = None) -> Dashboard:
@@ -73,37 +107,31 @@ def office_today(office_id: int, *, now: datetime | None = None) -> Dashboard:
     services = list(db.session.scalars(select(Service).where(Service.office_id == office_id, Service.active.is_(True))
                                        .order_by(Service.position)))
     rows = {s.id: ServiceToday(s) for s in services}
-    tickets = db.session.execute(
-        select(Ticket.service_id, Ticket.state, Ticket.queued_at, Ticket.issued_at, Ticket.called_at,
-               Ticket.started_at, Ticket.finished_at, Ticket.counter_id, Ticket.number, Ticket.officer_id)
-        .where(Ticket.office_id == office_id, Ticket.day == day)).all()
-    current: dict[int, tuple] = {}
-    for t in tickets:
-        row = rows.get(t.service_id)
+    for service_id, state, count, first_issued, wait_sum, waits, serve_sum, serves in _per_service(office_id, day):
+        row = rows.get(service_id)
         if row is None:
             continue
-        if t.state == WAITING:
-            row.waiting += 1
-            waited = _minutes(t.issued_at, now)
-            if waited is not None and (row.longest_wait is None or waited > row.longest_wait):
-                row.longest_wait = waited
-        elif t.state in AT_COUNTER_STATES:
-            row.at_counter += 1
-            if t.counter_id is not None:
-                current[t.counter_id] = (t.state, t.number, t.officer_id)
-        elif t.state == DONE:
-            row.done += 1
-            served = _minutes(t.started_at or t.called_at, t.finished_at)
-            if served is not None:
-                row.serves.append(served)
-        elif t.state == NO_SHOW:
-            row.no_show += 1
-        elif t.state == CANCELLED:
-            row.cancelled += 1
-        if t.called_at is not None:
-            waited = _minutes(t.issued_at, t.called_at)
-            if waited is not None:
-                row.waits.append(waited)
+        if state == WAITING:
+            row.waiting += count
+            if first_issued is not None and first_issued <= now:
+                row.longest_wait = (now - first_issued).total_seconds() / 60
+        elif state in AT_COUNTER_STATES:
+            row.at_counter += count
+        elif state == DONE:
+            row.done += count
+        elif state == NO_SHOW:
+            row.no_show += count
+        elif state == CANCELLED:
+            row.cancelled += count
+        row.wait_total += float(wait_sum or 0)
+        row.waits += waits
+        row.serve_total += float(serve_sum or 0)
+        row.serves += serves
+    # Who is at a counter now: few rows, through the (counter, state) index.
+    current = {t.counter_id: (t.state, t.number, t.officer_id) for t in db.session.execute(
+        select(Ticket.counter_id, Ticket.state, Ticket.number, Ticket.officer_id)
+        .where(Ticket.office_id == office_id, Ticket.day == day, Ticket.state.in_(AT_COUNTER_STATES),
+               Ticket.counter_id.is_not(None)))}
     return Dashboard(services=[rows[s.id] for s in services], counters=_counters(office_id, current, day), at=now)
 
 

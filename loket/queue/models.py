@@ -157,4 +157,6 @@ class TicketEvent(db.Model):
 
     # The boards' call history ("called"/"recalled" of today, newest first) reads this index
     # backwards from the day's end instead of scanning the whole log.
-    __table_args__ = (Index("ix_ticket_events_kind_at", "kind", "at"),)
+    # The boards' call history by kind and time; the audit page's newest staff actions by time (it
+    # walks back from the newest and stops at its page size, however long the log has grown).
+    __table_args__ = (Index("ix_ticket_events_kind_at", "kind", "at"), Index("ix_ticket_events_at", "at"))
