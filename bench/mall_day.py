@@ -737,7 +737,7 @@ class Errors:
         return sum(self.kinds.values())
 
 
-CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
+CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 WORKSPACE = re.compile(r'id="workspace"[^>]*?data-ticket="(\d*)"[^>]*?data-number="([^"]*)"', re.S)
 

@@ -101,7 +101,7 @@ async def _visit(context, url: str, origin: str) -> tuple[dict, dict]:
 
 async def _login(context, base: str, username: str, password: str) -> None:
     response = await context.request.get(base + "/login")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', await response.text()).group(1)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', await response.text()).group(1)
     response = await context.request.post(base + "/login", form={"username": username, "password": password,
                                                                  "csrf_token": token})
     if not response.ok or "/login" in urlsplit(response.url).path:

@@ -494,7 +494,7 @@ async def officer_login(base: str):
 async def _login(http, base: str):
     async with http.get(base + "/login") as r:
         page = await r.text()
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
     form = {"username": OFFICER[0], "password": OFFICER[1], "csrf_token": token}
     async with http.post(base + "/login", data=form) as r:
         page = await r.text()

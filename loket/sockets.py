@@ -82,7 +82,7 @@ def subscribe(data):
     try:
         for room in joined:
             join_room(room)
-    except ValueError:  # the page went away (navigated, closed) while its rooms were checked
+    except (ValueError, KeyError):  # the page went away (navigated, closed) while its rooms were checked
         return {"ok": False, "message": "disconnected"}
     return {"ok": True, "rooms": joined}
 
