@@ -98,7 +98,9 @@ def services():
         offices = [scope.get_office(code)] if code is not None else scope.active_offices()
     except QueueError as exc:
         return _problem(queue_error_message(exc), exc.status)
-    return jsonify(ServiceListSchema().dump({"office_open": kiosk_core.office_open().open,
+    # One office asked for: its own hours; the whole installation: the first office's.
+    state = kiosk_core.office_open(offices[0] if code is not None else None)
+    return jsonify(ServiceListSchema().dump({"office_open": state.open,
                                              "services": kiosk_core.services_overview(offices)}))
 
 

@@ -80,8 +80,9 @@ def first_kiosk() -> Kiosk | None:
     return db.session.scalar(select(Kiosk).where(Kiosk.active.is_(True)).order_by(Kiosk.id).limit(1))
 
 
-def office_open() -> hours.OfficeState:
-    return hours.state()
+def office_open(office: Office | None = None) -> hours.OfficeState:
+    """Is `office` open now (its own hours and exceptions; default: the installation's first office)?"""
+    return hours.state(office_id=office.id if office is not None else None)
 
 
 # --- which offices a kiosk serves -----------------------------------------------------------------

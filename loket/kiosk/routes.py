@@ -61,7 +61,7 @@ def _home(kiosk, *, office=None, message: str | None = None, status: int = 200) 
     if office is None:
         office = kiosk_core.kiosk_office(kiosk)
     return _kiosk_page("kiosk/home.html", kiosk, status=status, office=office,
-                       services=kiosk_core.services_overview(office), office_state=kiosk_core.office_open(),
+                       services=kiosk_core.services_overview(office), office_state=kiosk_core.office_open(office),
                        message=message)
 
 
@@ -94,7 +94,7 @@ def office_home(kiosk_id: str, office_code: str):
 
 def _services_fragment(kiosk, office):
     return _kiosk_page("kiosk/_services.html", kiosk, office=office, services=kiosk_core.services_overview(office),
-                       office_state=kiosk_core.office_open())
+                       office_state=kiosk_core.office_open(office))
 
 
 @bp.route("/<kiosk_id>/layanan")
@@ -116,7 +116,7 @@ def office_services(kiosk_id: str, office_code: str):
 def _service_page(kiosk, office, code: str):
     info = kiosk_core.service_info(code, office)
     return _kiosk_page("kiosk/service.html", kiosk, office=office, info=info, std=info.service.standard or {},
-                       priority_labels=PRIORITY_LABELS, office_state=kiosk_core.office_open())
+                       priority_labels=PRIORITY_LABELS, office_state=kiosk_core.office_open(office))
 
 
 @bp.route("/<kiosk_id>/layanan/<code>")

@@ -363,3 +363,27 @@ def test_office_settings_page_in_a_browser(app, live_server, browser, artifacts,
     assert "bertumpuk" in page.inner_text("#hours_tue-error")
     page.screenshot(path=str(artifacts / "admin-office-settings.png"), full_page=True)
     context.close()
+
+
+def test_each_office_s_kiosk_follows_its_own_hours(app, second_office):
+    """Office B closes today (an exception on its settings) while A stays open: B's kiosk page, its
+    services, the API and issuing say closed; A's do not."""
+    from loket.kiosk.models import Kiosk
+    from loket.offices import settings as office_settings
+    from loket.offices.models import Office
+    from loket.timeutil import local_day
+
+    with app.app_context():
+        b = db.session.get(Office, second_office["id"])
+        db.session.add(Kiosk(id="2", name="Kiosk B", printer={"kind": "preview"}, offices=[b]))
+        db.session.commit()
+        office_settings.set_exception(b, local_day().isoformat(), "", "Rapat kerja", None)
+    client = app.test_client()
+    assert "sudah tutup" not in _text(client.get("/kiosk/1")) and "sedang tutup" not in _text(client.get("/kiosk/1"))
+    b_home = _text(client.get("/kiosk/2"))
+    assert "sudah tutup" in b_home or "sedang tutup" in b_home
+    assert client.get("/api/v1/services?office=dukcapil").get_json()["office_open"] is False
+    assert client.get("/api/v1/services?office=utama").get_json()["office_open"] is True
+    refused = client.post("/kiosk/2/tiket", data={"service": "A"})
+    assert refused.status_code == 409
+    assert client.post("/kiosk/1/tiket", data={"service": "A"}).status_code == 303

@@ -52,6 +52,8 @@
     var handlers = {};
     ["ticket.issued", "ticket.called", "ticket.recalled", "ticket.serving", "ticket.no_show", "ticket.closed",
      "ticket.transferred", "ticket.cancelled", "counter.paused", "counter.resumed", "counter.services",
+     // renamed or retired by an admin: the refresh shows the new name, or the desk's "not found" message
+     "counter.changed", "counter.retired",
      "service.closed", "service.opened", "rating.recorded", "queue.closed"].forEach(function (name) {
       handlers[name] = onEvent;
     });

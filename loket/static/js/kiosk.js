@@ -49,7 +49,8 @@
     var on = {};
     ["ticket.issued", "ticket.called", "ticket.transferred", "ticket.cancelled", "ticket.no_show",
      "ticket.closed", "service.closed", "service.opened", "counter.paused", "counter.resumed",
-     "counter.services", "queue.closed", "office.closed", "office.opened"]
+     "counter.services", "counter.added", "counter.retired", "counter.reactivated", "queue.closed",
+     "office.closed", "office.opened", "office.settings"]
       .forEach(function (name) { on[name] = refresh; });
     var rooms = (root.dataset.rooms || "").split(" ").filter(Boolean);
     window.Loket.live({ rooms: rooms, on: on, resync: refresh });
