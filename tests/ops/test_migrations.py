@@ -42,6 +42,17 @@ def _app(folder: Path, **extra):
                        "LOKET_OFFICE_HOURS": "24/7", **extra})
 
 
+def _background_idle(app) -> None:
+    """Let the app's background work (print sends, Socket.IO sends, board renders) finish before a
+    migration: on PostgreSQL a worker still reading `office` mid-render deadlocks an ALTER of it."""
+    from loket.printers import jobs
+
+    jobs.wait_for_sends()
+    assert app.extensions["loket.publisher"].wait_sent()
+    renderer = app.extensions.get("loket.display_renderer")
+    assert renderer is None or renderer.wait_idle()
+
+
 def _differences(app) -> list:
     with app.app_context(), db.engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True, "compare_server_default": True})
@@ -344,6 +355,7 @@ def test_0005_unrendered_slips_survive_a_downgrade_and_upgrade(tmp_path, dialect
             assert job.payload is None and job.slip["number"] == ticket.number
             job_id = job.id
             db.session.remove()
+            _background_idle(app)
             flask_migrate.downgrade(directory=str(schema.MIGRATIONS), revision="0004")
             with db.engine.connect() as conn:
                 payload, status, error = conn.execute(
@@ -384,6 +396,7 @@ def test_0007_gives_existing_complaints_the_history_their_timestamps_tell(tmp_pa
             ensure_ready()
             office_id = db.session.scalar(text("SELECT id FROM office"))
             db.session.remove()
+            _background_idle(app)
             flask_migrate.downgrade(directory=str(schema.MIGRATIONS), revision="0006")
             with db.engine.begin() as conn:
                 for code, answered in (("OPENONE234", False), ("DONETWO345", True)):
