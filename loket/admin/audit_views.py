@@ -11,6 +11,7 @@ from wtforms import DateField, SelectField, validators
 from loket import audit
 from loket.admin import bp
 from loket.admin.routes import _kantor, _offices_to_pick
+from loket.auth.accounts import display_names
 from loket.auth.models import SUPERVISOR, User
 from loket.extensions import db
 from loket.forms import Form
@@ -127,8 +128,7 @@ def audit_log():
         lines = audit.trail(filters, limit=MAX_LINES)
     else:
         status = 400
-    names = {u.id: u.display_name or u.username for u in db.session.scalars(
-        select(User).where(User.id.in_({line.actor_id for line in lines if line.actor_id})))}
+    names = display_names(line.actor_id for line in lines)
     offices = _offices_to_pick()
     return page("admin/audit.html", form=form, lines=lines, names=names, labels=ACTION_LABELS, describe=describe,
                 office=office, offices=offices, kantor=office.code if offices else None, limit=MAX_LINES,

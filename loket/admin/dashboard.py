@@ -12,7 +12,7 @@ from sqlalchemy import Float, and_, case, func, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
-from loket.auth.models import User
+from loket.auth.accounts import display_names
 from loket.extensions import db
 from loket.queue.models import (AT_COUNTER_STATES, CALLED, CANCELLED, DONE, NO_SHOW, SERVING, WAITING, Counter,
                                 Service, Ticket, TicketEvent)
@@ -151,8 +151,7 @@ def _counters(office_id: int, current: dict[int, tuple], day) -> list[CounterTod
                 .order_by(TicketEvent.at)):
             last_actor[counter_id] = actor_id
     officer_ids = {v[2] for v in current.values() if v[2]} | set(last_actor.values())
-    names = {u.id: u.display_name or u.username
-             for u in db.session.scalars(select(User).where(User.id.in_(officer_ids)))} if officer_ids else {}
+    names = display_names(officer_ids)
     result = []
     for counter in counters:
         state, number, officer_id = current.get(counter.id, (None, None, None))

@@ -16,6 +16,7 @@ from wtforms import SelectField, TextAreaField
 from flask_login import current_user
 
 from loket.admin import bp
+from loket.auth.accounts import display_names
 from loket.auth.models import OFFICER, SUPERVISOR
 from loket.extensions import db, limiter
 from loket.forms import Form, max_length, required, strip
@@ -77,14 +78,6 @@ def report():
                 status_labels=complaint_domain.STATUS_LABELS, category_labels=complaint_domain.CATEGORY_LABELS)
 
 
-def _names(user_ids: set[int]) -> dict[int, str]:
-    from loket.auth.models import User
-
-    if not user_ids:
-        return {}
-    return {u.id: u.display_name or u.username for u in db.session.scalars(db.select(User).where(User.id.in_(user_ids)))}
-
-
 def _context():
     return {"status_labels": complaint_domain.STATUS_LABELS, "category_labels": complaint_domain.CATEGORY_LABELS,
             "channel_labels": complaint_domain.CHANNEL_LABELS, "format_code": complaint_domain.format_code,
@@ -107,8 +100,8 @@ def complaints():
     # `status` is page()'s HTTP status, so the filter travels as `shown`.
     return page("admin/complaints.html", items=items, shown=shown, statuses=COMPLAINT_STATUSES,
                 listed_office=office, offices=offices, kantor=office.code if office and offices else None,
-                show_office=bool(offices) and office is None, mine=mine, assignee_names=_names(
-                    {c.assigned_to_id for c in items if c.assigned_to_id}), **_context())
+                show_office=bool(offices) and office is None, mine=mine, assignee_names=display_names(
+                    c.assigned_to_id for c in items), **_context())
 
 
 def _record_form(form, status=200):
@@ -162,11 +155,8 @@ def _assign_form(item, formdata=None) -> AssignForm:
 
 
 def _complaint_page(item, *, status_form=None, assign_form=None, note_form=None, error=None, status=200):
-    from loket.auth.models import User
-
     steps = workflow.history(item, public=False)
-    people = {u.id: u.display_name or u.username for u in db.session.scalars(
-        db.select(User).where(User.id.in_({s.actor_id for s in steps if s.actor_id} | {item.assigned_to_id or 0})))}
+    people = display_names([s.actor_id for s in steps] + [item.assigned_to_id])
     return page("admin/complaint.html", item=item, saved=request.args.get("ok") == "1", error=error,
                 status=status, status_form=status_form or StatusForm(formdata=None, response=item.response or ""),
                 assign_form=assign_form or _assign_form(item), note_form=note_form or NoteForm(formdata=None),

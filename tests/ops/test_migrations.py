@@ -42,6 +42,16 @@ def _app(folder: Path, **extra):
                        "LOKET_OFFICE_HOURS": "24/7", **extra})
 
 
+def _dialect_app(tmp_path: Path, dialect: str):
+    """A fresh app on SQLite or on a fresh PostgreSQL database."""
+    if dialect == "postgresql":
+        from support import fresh_postgres_url
+
+        return create_app({"INSTANCE_PATH": str(tmp_path / "pg"), "SQLALCHEMY_DATABASE_URI": fresh_postgres_url(),
+                           "LOKET_OFFICE_HOURS": "24/7"})
+    return _app(tmp_path / "new")
+
+
 def _background_idle(app) -> None:
     """Let the app's background work (print sends, Socket.IO sends, board renders) finish before a
     migration: on PostgreSQL a worker still reading `office` mid-render deadlocks an ALTER of it."""
@@ -337,13 +347,7 @@ def test_0005_unrendered_slips_survive_a_downgrade_and_upgrade(tmp_path, dialect
     from loket.kiosk import core as kiosk_core
     from loket.printers.models import PrintJob
 
-    if dialect == "postgresql":
-        from support import fresh_postgres_url
-
-        app = create_app({"INSTANCE_PATH": str(tmp_path / "pg"), "SQLALCHEMY_DATABASE_URI": fresh_postgres_url(),
-                          "LOKET_OFFICE_HOURS": "24/7"})
-    else:
-        app = _app(tmp_path / "new")
+    app = _dialect_app(tmp_path, dialect)
     try:
         with app.app_context():
             schema.upgrade(safety_copy=False)
@@ -383,13 +387,7 @@ def test_0007_gives_existing_complaints_the_history_their_timestamps_tell(tmp_pa
     from loket.bootstrap import ensure_ready
     from loket.feedback.models import ComplaintStep
 
-    if dialect == "postgresql":
-        from support import fresh_postgres_url
-
-        app = create_app({"INSTANCE_PATH": str(tmp_path / "pg"), "SQLALCHEMY_DATABASE_URI": fresh_postgres_url(),
-                          "LOKET_OFFICE_HOURS": "24/7"})
-    else:
-        app = _app(tmp_path / "new")
+    app = _dialect_app(tmp_path, dialect)
     try:
         with app.app_context():
             schema.upgrade(safety_copy=False)
