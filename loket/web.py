@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import Response, abort, current_app, jsonify, make_response, render_template, request, session
+from flask import (Response, abort, current_app, has_request_context, jsonify, make_response, render_template, request,
+                   session)
 from flask.json.provider import DefaultJSONProvider
 from flask_babel import gettext
 from flask_login import current_user
@@ -25,8 +26,12 @@ def page(full: str, fragment: str | None = None, status: int = 200, **context) -
 
 
 def select_locale() -> str:
+    """The visitor's chosen language (`?lang=`, kept in the session); outside a request (the command
+    line, a background job) the office's default."""
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = current_app.config["LOKET_LANGUAGES"]
-    wanted = request.args.get("lang") if request else None
+    wanted = request.args.get("lang")
     if wanted in languages:
         session["lang"] = wanted
         return wanted

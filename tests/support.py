@@ -166,3 +166,50 @@ def login(client, username, password="rahasia-123"):
     response = client.post("/login", data={"username": username, "password": password})
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     return client
+
+
+def report_tables(html: str) -> dict[str, list[dict[str, tuple[str, str]]]]:
+    """The report page's tables (`<table data-table=KEY>`): per table, its rows as {column key: (data-value,
+    shown text)}, the total row last."""
+    from html.parser import HTMLParser
+
+    class Reader(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.tables, self.table, self.cell, self.row = {}, None, None, None
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if tag == "table" and "data-table" in attrs:
+                self.table = self.tables.setdefault(attrs["data-table"], [])
+            elif self.table is not None and tag == "tr":
+                self.row = {}
+            elif self.row is not None and tag in ("td", "th") and "data-column" in attrs:
+                self.cell = [attrs["data-column"], attrs.get("data-value") or "", ""]
+
+        def handle_data(self, data):
+            if self.cell is not None:
+                self.cell[2] += data
+
+        def handle_endtag(self, tag):
+            if tag in ("td", "th") and self.cell is not None:
+                self.row[self.cell[0]] = (self.cell[1], self.cell[2].strip())
+                self.cell = None
+            elif tag == "tr" and self.row is not None:
+                if self.row:
+                    self.table.append(self.row)
+                self.row = None
+            elif tag == "table":
+                self.table = None
+
+    reader = Reader()
+    reader.feed(html)
+    return reader.tables
+
+
+def report_row(html: str, table: str, first: str) -> dict[str, str]:
+    """One row of a report table, found by the start of its first cell; {column key: data-value}."""
+    for row in report_tables(html)[table]:
+        if next(iter(row.values()))[0].startswith(first):
+            return {key: value for key, (value, _text) in row.items()}
+    raise AssertionError(f"no row starting with {first!r} in table {table!r}")

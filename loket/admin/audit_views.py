@@ -46,6 +46,7 @@ ACTION_LABELS = {
     "display.added": N_("Layar ditambahkan"),
     "display.settings": N_("Pengaturan layar diubah"),
     "kiosk.printer": N_("Pengaturan printer diubah"),
+    "skm.follow_up": N_("Rencana tindak lanjut SKM ditulis"),
     "ticket.called": N_("Memanggil tiket"),
     "ticket.recalled": N_("Memanggil ulang"),
     "ticket.started": N_("Mulai melayani"),
@@ -65,7 +66,10 @@ ACTION_GROUPS = {
 FIELD_LABELS = {"nama": N_("Nama"), "peran": N_("Peran"), "aktif": N_("Aktif"), "loket": N_("Loket"),
                 "layanan": N_("Layanan"), "nomor": N_("Nomor"), "kantor": N_("Kantor"), "teks": N_("Teks berjalan"),
                 "buka_hari_ini": N_("Buka hari ini"), "daftar_periksa": N_("Daftar periksa"), "berkas": N_("Berkas"),
-                "baru": N_("Baru"), "diubah": N_("Diubah"), "nonaktif": N_("Nonaktif"), "loket_baru": N_("Loket baru")}
+                "baru": N_("Baru"), "diubah": N_("Diubah"), "nonaktif": N_("Nonaktif"), "loket_baru": N_("Loket baru"),
+                "rencana": N_("Rencana tindak lanjut"),
+                "kop_laporan": N_("Kop laporan"), "jabatan_penanda_tangan": N_("Jabatan penanda tangan"),
+                "nama_penanda_tangan": N_("Nama penanda tangan"), "nip_penanda_tangan": N_("NIP penanda tangan")}
 SOURCES = {"admin": N_("Administrasi"), "ticket": N_("Tindakan petugas pada tiket")}
 MAX_LINES = 300
 

@@ -22,9 +22,7 @@ from loket.extensions import db, limiter
 from loket.forms import Form, max_length, required, strip
 from loket.feedback import complaints as complaint_domain
 from loket.feedback import workflow
-from loket.feedback import reports
 from loket.feedback.forms import RecordForm
-from loket.feedback.ikm import ELEMENTS
 from loket.feedback.models import COMPLAINT_STATUSES
 from loket.offices.scope import office_for_staff, visible_offices
 from loket.queue.errors import QueueError
@@ -60,22 +58,6 @@ def index():
     overdue = sum(1 for c in open_items if complaint_domain.is_overdue(c))
     return page("admin/index.html", open_count=len(open_items), overdue=overdue, listed_office=office,
                 offices=_offices_to_pick())
-
-
-@bp.route("/laporan")
-@role_required(SUPERVISOR)
-def report():
-    """One office's IKM per service and overall, quick ratings beside it, times vs the standard, complaints."""
-    office = office_for_staff(current_user, _kantor())
-    period = reports.parse_period(request.args.get("periode"))
-    rows, overall = reports.ikm_report(period, office.id)
-    offices = _offices_to_pick()
-    return page("admin/report.html", period=period, rows=rows, overall=overall, elements=ELEMENTS,
-                ratings=reports.quick_ratings(period, office.id), times=reports.service_times(period, office.id),
-                suggestions=reports.suggestions(period, office.id),
-                complaints=reports.complaint_summary(period, office.id),
-                report_office=office, offices=offices, kantor=office.code if offices else None,
-                status_labels=complaint_domain.STATUS_LABELS, category_labels=complaint_domain.CATEGORY_LABELS)
 
 
 def _context():

@@ -1,5 +1,5 @@
-"""Admin pages for an office's settings (name, public address, hours, exceptions, complaint days,
-retention) and the shared holiday calendar. Thin views over `loket.offices.settings`; supervisors read.
+"""Admin pages for an office's settings (name, address, hours, exceptions, complaint days, retention,
+report letterhead) and the shared holiday calendar. Thin views over `loket.offices.settings`; supervisors read.
 """
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import date
 from flask import abort, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from wtforms import DateField, IntegerField, StringField, validators
+from wtforms import DateField, IntegerField, StringField, TextAreaField, validators
 
 from loket.admin import bp
 from loket.admin.routes import _kantor, _offices_to_pick
@@ -48,21 +48,36 @@ class OfficeSettingsForm(Form):
     contact_retention_days = _whole_number(
         _l("Masa simpan kontak pelapor (hari)"), *settings.RETENTION_DAYS,
         description=_l("Nama dan kontak pelapor dihapus setelah sekian hari (UU 27/2022); pengaduannya tetap."))
+    report_header = TextAreaField(
+        _l("Kop laporan"), filters=[strip],
+        description=_l("Baris di atas nama kantor pada laporan cetak, paling banyak 3 baris, misalnya "
+                       "PEMERINTAH KABUPATEN KLUNGKUNG lalu SEKRETARIAT DAERAH."))
+    head_title = StringField(_l("Jabatan penanda tangan"), filters=[strip],
+                             validators=[max_length(settings.HEAD_TITLE_MAX)],
+                             description=_l("Misalnya Kepala Bagian Pengadaan Barang/Jasa."))
+    head_name = StringField(
+        _l("Nama penanda tangan"), filters=[strip], validators=[max_length(settings.HEAD_NAME_MAX)],
+        description=_l("Nama dan NIP pejabat yang menandatangani adalah data jabatan publik yang dicetak pada "
+                       "laporan resmi kantor, bukan data pribadi pengunjung."))
+    head_nip = StringField(
+        _l("NIP penanda tangan"), filters=[strip], validators=[max_length(settings.NIP_MAX)],
+        description=_l("18 angka, boleh dengan spasi, misalnya 19700101 199503 1 001; data jabatan yang dicetak "
+                       "pada laporan resmi."))
 
     def hour_fields(self):
         return [self[f"hours_{day}"] for day in hours.DAYS]
 
     def validate(self, extra_validators=None):
-        """WTForms' checks, then the domain's own rules (spans, address) beside each field."""
+        """WTForms' checks, then the domain's own rules (spans, address, letterhead, NIP) beside each field."""
         valid = super().validate(extra_validators)
-        for field in [self.public_base_url, *self.hour_fields()]:
+        for field in [self.public_base_url, *self.hour_fields(), self.report_header, self.head_nip]:
             if field.errors:
                 continue
             try:
-                if field is self.public_base_url:
-                    settings.clean_url(field.data)
-                else:
+                if field.name.startswith("hours_"):
                     settings.clean_spans(field.data, field.name)
+                else:
+                    settings.clean(field.name, field.data)
             except QueueError as exc:
                 field.errors.append(queue_error_message(exc))
                 valid = False
@@ -73,7 +88,8 @@ class OfficeSettingsForm(Form):
                 "public_base_url": self.public_base_url.data,
                 "hours": {day: self[f"hours_{day}"].data for day in hours.DAYS},
                 "complaint_response_days": self.complaint_response_days.data,
-                "contact_retention_days": self.contact_retention_days.data}
+                "contact_retention_days": self.contact_retention_days.data,
+                **{key: self[key].data for key in settings.LETTERHEAD}}
 
 
 for _day, _label in settings.DAY_LABELS.items():
@@ -127,6 +143,7 @@ def _settings_form(office: Office, formdata=None) -> OfficeSettingsForm:
               "public_base_url": settings.get(office.id, "public_base_url"),
               "complaint_response_days": settings.get(office.id, "complaint_response_days"),
               "contact_retention_days": settings.get(office.id, "contact_retention_days"),
+              **{key: settings.get(office.id, key) for key in settings.LETTERHEAD},
               **{f"hours_{day}": text for day, text in settings.week_texts(office.id).items()}}
     return OfficeSettingsForm(formdata=formdata, **values)
 

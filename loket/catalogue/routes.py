@@ -69,3 +69,29 @@ def service(slug: str):
     if len(scope.active_offices()) > 1:
         return redirect(url_for("catalogue.office_service", office_code=item.office.code, slug=item.slug))
     return page("catalogue/service.html", service=item, std=item.standard, office=item.office)
+
+
+def _skm_results(office, **context):
+    from loket.admin.reports import period_label
+    from loket.reports import skm, tables
+
+    return page("catalogue/skm_results.html", office=office, results=skm.published(office.id),
+                period_label=period_label, shown=tables.shown, several_offices=len(scope.active_offices()) > 1, **context)
+
+
+@bp.route("/hasil-skm")
+def skm_results_default():
+    """The published SKM results of the only (or first) office; with several, the office list."""
+    offices = scope.active_offices()
+    if len(offices) > 1:
+        return page("catalogue/offices.html", offices=offices, target="catalogue.skm_results")
+    if not offices:
+        fail(404, _("Kantor tidak ditemukan."))
+    return _skm_results(offices[0])
+
+
+@bp.route("/kantor/<office_code>/hasil-skm")
+def skm_results(office_code: str):
+    """Each closed semester's IKM per service and the follow-up plan (PermenPANRB 14/2017 asks the unit to
+    publish them); nothing about a single visitor."""
+    return _skm_results(_office(office_code))

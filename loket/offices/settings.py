@@ -1,5 +1,5 @@
 """Office settings: what an office sets in the browser (name, public address, hours, exceptions,
-complaint response days, retention) over the `LOKET_*` defaults, and the shared holiday calendar.
+complaint response days, retention, report letterhead) over the `LOKET_*` defaults, and the holiday calendar.
 
 `get(office_id, key)` reads one setting: the office's stored value, else the environment's default
 (which stays the first-start value). `update()` validates, stores in `office.settings` (the name in
@@ -7,6 +7,7 @@ the office's own columns), audits and publishes, in one transaction. Nothing her
 """
 from __future__ import annotations
 
+import re
 from datetime import date
 from urllib.parse import urlsplit
 
@@ -29,7 +30,10 @@ NAME_MAX, SHORT_NAME_MAX, URL_MAX, NOTE_MAX, HOLIDAY_NAME_MAX = 200, 120, 200, 1
 RESPONSE_DAYS = (1, 60)
 RETENTION_DAYS = (7, 3650)
 YEARS = (2000, 2100)
-STORED = ("public_base_url", "hours", "exceptions", "complaint_response_days", "contact_retention_days")
+# The printed reports' letterhead (kop surat) and signature block; "" until an office sets them.
+HEADER_LINES, HEADER_LINE_MAX, HEAD_TITLE_MAX, HEAD_NAME_MAX, NIP_DIGITS, NIP_MAX = 3, 100, 150, 120, 18, 40
+LETTERHEAD = ("report_header", "head_title", "head_name", "head_nip")
+STORED = ("public_base_url", "hours", "exceptions", "complaint_response_days", "contact_retention_days") + LETTERHEAD
 KEYS = ("name", "short_name") + STORED
 DAY_LABELS = {"mon": N_("Senin"), "tue": N_("Selasa"), "wed": N_("Rabu"), "thu": N_("Kamis"),
               "fri": N_("Jumat"), "sat": N_("Sabtu"), "sun": N_("Minggu")}
@@ -77,6 +81,8 @@ def default(key: str):
         return int(config.get("LOKET_COMPLAINT_RESPONSE_DAYS") or 5)
     if key == "contact_retention_days":
         return int(config.get("LOKET_CONTACT_RETENTION_DAYS") or 90)
+    if key in LETTERHEAD:
+        return ""
     raise KeyError(key)
 
 
@@ -92,6 +98,15 @@ def get(office_id: int | None, key: str):
         if first is not None and first.id != office.id:
             value = (first.settings or {}).get(key)
     return default(key) if value is None else value
+
+
+def letterhead(office_id: int | None) -> dict:
+    """What a printed report's letterhead and signature block show for an office (None: the first)."""
+    office = _office(office_id)
+    return {"header_lines": get(office_id, "report_header").splitlines(),
+            "name": getattr(office, "name", "") or "", "address": getattr(office, "address", "") or "",
+            "phone": getattr(office, "phone", "") or "",
+            **{key: get(office_id, key) for key in ("head_title", "head_name", "head_nip")}}
 
 
 def week_to_json(week: dict[int, list]) -> dict[str, list]:
@@ -145,6 +160,35 @@ def clean_url(text: str) -> str | None:
     return url
 
 
+def clean_header(text: str) -> str | None:
+    """The letterhead's lines above the office name, one per line (blank lines dropped); "" = unset."""
+    lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
+    if len(lines) > HEADER_LINES:
+        raise SettingsInputError("report_header", N_("Paling banyak %(max)d baris."), max=HEADER_LINES)
+    for number, line in enumerate(lines, start=1):
+        if len(line) > HEADER_LINE_MAX:
+            raise SettingsInputError("report_header", N_("Baris %(line)d lebih dari %(max)d karakter."),
+                                     line=number, max=HEADER_LINE_MAX)
+    return "\n".join(lines) or None
+
+
+def clean_nip(text: str) -> str | None:
+    """A NIP as typed (18 digits, spaces allowed: "19700101 199503 1 001"); "" = unset."""
+    nip = (text or "").strip()
+    if not nip:
+        return None
+    if len(nip) > NIP_MAX or not re.fullmatch(r"[0-9 ]+", nip) or len(nip.replace(" ", "")) != NIP_DIGITS:
+        raise SettingsInputError("head_nip", N_("NIP terdiri dari 18 angka."))
+    return nip
+
+
+def _text(key: str, value, limit: int) -> str | None:
+    text = (value or "").strip()
+    if len(text) > limit:
+        raise SettingsInputError(key, N_("Paling banyak %(max)d karakter."), max=limit)
+    return text or None
+
+
 def _whole_number(key: str, value, low: int, high: int) -> int:
     try:
         number = int(value)
@@ -180,6 +224,14 @@ def clean(key: str, value):
         return _whole_number(key, value, *RESPONSE_DAYS)
     if key == "contact_retention_days":
         return _whole_number(key, value, *RETENTION_DAYS)
+    if key == "report_header":
+        return clean_header(value)
+    if key == "head_title":
+        return _text(key, value, HEAD_TITLE_MAX)
+    if key == "head_name":
+        return _text(key, value, HEAD_NAME_MAX)
+    if key == "head_nip":
+        return clean_nip(value)
     raise SettingsInputError("", N_("Pengaturan tidak dikenal."))
 
 
@@ -203,6 +255,10 @@ def snapshot(office: Office) -> dict:
         "pengecualian": {item["day"].isoformat(): item["spans"] or "tutup" for item in exceptions(office.id)},
         "hari_tanggapan": get(office.id, "complaint_response_days"),
         "retensi_kontak": get(office.id, "contact_retention_days"),
+        "kop_laporan": " / ".join(get(office.id, "report_header").splitlines()),
+        "jabatan_penanda_tangan": get(office.id, "head_title"),
+        "nama_penanda_tangan": get(office.id, "head_name"),
+        "nip_penanda_tangan": get(office.id, "head_nip"),
     }
 
 

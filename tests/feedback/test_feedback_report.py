@@ -16,8 +16,11 @@ from loket.feedback import survey
 from loket.feedback.ikm import minimum_sample
 from loket.queue import core
 from loket.queue.errors import InvalidInput
-from loket.queue.models import Counter, Service
+from loket.offices.scope import default_office
+from loket.queue.models import Counter, Service, TicketEvent
+from loket.reports import figures, period_report
 from loket.timeutil import local_day
+from support import report_row
 
 # Hand-computed data sets (see tests/test_ikm.py for the arithmetic):
 # A: 3 respondents, total 104 -> 104/27 x 25 = 96.30 (A); B: 4 respondents, total 115 -> 79.86 (B).
@@ -51,7 +54,8 @@ def answer(code, rows, now):
 
 
 def serve(code, minutes, now=NOVEMBER):
-    """Issue, call and close tickets; (wait, service) minutes per ticket are written on the ticket."""
+    """Issue, call and close tickets, then move each visit to the report's month with known (wait, service)
+    minutes: the ticket's columns and its events, which the report reads."""
     counter = db.session.scalar(select(Counter).where(Counter.services.any(code=code)))
     tickets = []
     for wait, service_minutes in minutes:
@@ -64,6 +68,9 @@ def serve(code, minutes, now=NOVEMBER):
         ticket.called_at = now + timedelta(minutes=wait)
         ticket.started_at = ticket.called_at
         ticket.finished_at = ticket.called_at + timedelta(minutes=service_minutes)
+        at = {"issued": now, "called": ticket.called_at, "closed": ticket.finished_at}
+        for event in db.session.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id)):
+            event.at = at[event.kind]
         db.session.commit()
         tickets.append(ticket)
     return tickets, counter
@@ -119,49 +126,52 @@ def test_below_minimum_sample_is_flagged(data):
 
 
 def test_quick_ratings_are_reported_beside_ikm_never_in_it(data):
-    ratings = {row.service.code: row for row in reports.quick_ratings(reports.parse_period("2026-11"))}
-    assert ratings["A"].count == 3
-    assert ratings["A"].average == pytest.approx(10 / 3)
-    assert ratings["A"].distribution == {4: 2, 2: 1}
-    assert ratings["B"].count == 0 and ratings["B"].average is None
+    built = period_report.build(reports.parse_period("2026-11"), default_office().id)
+    satisfaction = {row[0][:1]: row for row in built.tables[1].rows}
+    columns = [c.key for c in built.tables[1].columns]
+    a = dict(zip(columns, satisfaction["A"]))
+    assert (a["rating_count"], a["rating_avg"], a["rating_1"], a["rating_2"], a["rating_4"]) == (3, 3.33, 0, 1, 2)
+    assert dict(zip(columns, satisfaction["B"]))["rating_count"] == 0
     # the IKM of A is still the survey's alone
-    rows = by_code(reports.ikm_report(reports.parse_period("2026-11"))[0])
-    assert rows["A"].result.respondents == 3 and rows["A"].result.ikm_converted == 96.30
-    assert reports.quick_ratings(reports.parse_period("2026-10"))[0].count == 0
+    assert (a["respondents"], a["ikm"]) == (3, 96.30)
 
 
 def test_waiting_and_service_times_against_the_promise(data):
-    times = {row.service.code: row for row in reports.service_times(reports.parse_period("2026-11"))}
+    found = figures.breakdown(reports.parse_period("2026-11"), default_office().id)
+    times = {service.code: f for service, f in found.services}
     a = times["A"]
-    assert a.done == 5 and a.promised_minutes == 30
-    assert a.wait_minutes == pytest.approx(10.0)         # (10 + 20 + 0 + 5 + 15) / 5
-    assert a.service_minutes == pytest.approx(25.0)      # (20 + 40 + 30 + 10 + 25) / 5
-    assert (a.within_promise, a.within_share) == (4, 0.8)  # only the 40-minute case broke the promise
+    assert a.done == 5 and a.promised == 5
+    assert a.wait_median == 10 and a.wait_p90 == 20           # waits 0 5 10 15 20
+    assert a.service_median == 25 and a.service_p90 == 40     # services 10 20 25 30 40
+    assert (a.within, a.within_share) == (4, 0.8)  # only the 40-minute case broke the promise
     b = times["B"]
-    assert (b.done, b.wait_minutes, b.service_minutes) == (2, pytest.approx(5.0), pytest.approx(10.0))
-    assert b.promised_minutes is None and b.within_share is None  # the standard gives no minutes for B
-    assert times["C"].done == 0 and times["C"].wait_minutes is None
+    assert (b.done, b.wait_median, b.service_median) == (2, 5.0, 10.0)
+    assert b.within_share is None  # the standard gives no minutes for B
+    assert times["C"].done == 0 and times["C"].wait_median is None
 
 
 def test_report_page_shows_it_all_to_supervisors(app, data):
     db.session.remove()
     boss = login(app, "kepala", "supervisor")
     html = boss.get("/admin/laporan?periode=2026-11").get_data(as_text=True)
-    row_a = re.search(r'<tr class="[^"]*" data-service="A">(.*?)</tr>', html, re.S).group(1)
-    assert '<td class="ikm-value">96.30</td>' in row_a and '<td class="grade">A</td>' in row_a
-    assert '<td class="label">Sangat Baik</td>' in row_a and "badge-warn" in row_a
-    total = re.search(r'<tr class="total[^"]*" data-service="all">(.*?)</tr>', html, re.S).group(1)
-    assert '<td class="ikm-value">86.90</td>' in total and '<td class="grade">B</td>' in total
-    assert '<td class="label">Baik</td>' in total
-    assert 'id="sample-warning"' in html and "Krejcie" in html
-    ratings = re.search(r'<section id="quick-ratings">(.*?)</section>', html, re.S).group(1)
-    assert "tidak dihitung dalam IKM" in ratings and "3.33" in ratings
-    times = re.search(r'<section id="times">(.*?)</section>', html, re.S).group(1)
-    row = re.search(r'data-service="A">(.*?)</tr>', times, re.S).group(1)
-    assert "10.0" in row and "25.0" in row and "30" in row and "4 (80%)" in row
+    visits = report_row(html, "kunjungan", "A ")
+    assert (visits["done"], visits["wait_median"], visits["service_median"], visits["within"]) == \
+        ("5", "10.0", "25.0", "80.0")
+    assert '<td class="kind-minutes" data-column="wait_median" data-value="10.0">10,0</td>' in html
+    a = report_row(html, "kepuasan", "A ")
+    assert (a["ikm"], a["grade"], a["rating_count"], a["rating_avg"]) == ("96.3", "A", "3", "3.33")
+    assert report_row(html, "kepuasan", "Seluruh layanan")["ikm"] == "86.9"
+    assert "tidak dihitung dalam IKM" in html
+    skm = boss.get("/admin/laporan/skm?periode=2026-11").get_data(as_text=True)
+    row_a = report_row(skm, "ikm", "A ")
+    assert (row_a["ikm_converted"], row_a["grade"], row_a["performance"]) == ("96.3", "A", "Sangat Baik")
+    total = report_row(skm, "ikm", "Seluruh layanan")
+    assert (total["ikm_converted"], total["grade"], total["performance"]) == ("86.9", "B", "Baik")
+    assert 'id="sample-warning"' not in skm and "Krejcie" in skm
     for key in ("2026-S2", "2026"):
-        page = boss.get(f"/admin/laporan?periode={key}")
-        assert page.status_code == 200 and "78.47" in page.get_data(as_text=True)
+        page = boss.get(f"/admin/laporan/skm?periode={key}")
+        assert page.status_code == 200 and report_row(page.get_data(as_text=True), "ikm", "A ")["ikm_converted"] == \
+            "78.47"
 
 
 def test_report_needs_a_supervisor_and_a_valid_period(app):

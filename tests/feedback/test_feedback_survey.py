@@ -179,7 +179,7 @@ def test_suggestion_with_html_is_shown_escaped_to_the_supervisor(app, ctx, clien
     make_user("kepala", role="supervisor", counters=())
     boss = app.test_client()
     assert boss.post("/login", data={"username": "kepala", "password": "rahasia-123"}).status_code == 302
-    html = boss.get("/admin/laporan").get_data(as_text=True)
+    html = boss.get("/admin/laporan/skm").get_data(as_text=True)
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;&lt;b&gt;panas&lt;/b&gt;" in html
     assert "<script>alert" not in html
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from loket.extensions import db
 
-from support import login
+from support import login, report_row
 
 ROLES_OF_A = ("a-officer", "a-supervisor", "a-admin")
 FORBIDDEN = "kantor lain"  # "Anda tidak berhak membuka data kantor lain."
@@ -324,6 +324,7 @@ def test_survey_without_a_ticket_asks_for_the_office_first(app, offices, client)
 
 def test_a_survey_for_a_ticket_of_office_b_counts_in_b_s_ikm_only(app, offices, client):
     from loket.feedback import reports
+    from loket.reports import figures
 
     with app.app_context():
         ticket = _done_ticket(offices["id"])
@@ -342,8 +343,8 @@ def test_a_survey_for_a_ticket_of_office_b_counts_in_b_s_ikm_only(app, offices, 
         assert {r.service.office_id for r in rows_a} == {offices["first"]}
         assert reports.suggestions(period, offices["first"]) == []
         assert [text for _, text in reports.suggestions(period, offices["id"])] == ["Antrean B rapi."]
-        assert sum(t.done for t in reports.service_times(period, offices["first"])) == 0
-        assert sum(t.done for t in reports.service_times(period, offices["id"])) == 1
+        assert figures.breakdown(period, offices["first"]).total.done == 0
+        assert figures.breakdown(period, offices["id"]).total.done == 1
 
 
 def test_reports_are_per_office(app, offices):
@@ -363,21 +364,24 @@ def test_reports_are_per_office(app, offices):
         forbidden = client.get("/admin/laporan?kantor=dukcapil")
         assert forbidden.status_code == 403 and FORBIDDEN in forbidden.get_data(as_text=True), name
         own = client.get("/admin/laporan").get_data(as_text=True)
-        assert re.search(r'id="complaints-total">1<', own), name
-        ratings = re.search(r'<section id="quick-ratings">(.*?)</section>', own, re.S).group(1)
-        assert not re.search(r'class="count">[1-9]', ratings) and "Legalisir Akta" not in ratings
+        assert report_row(own, "kepuasan", "Seluruh layanan")["complaints"] == "1", name
+        assert report_row(own, "kepuasan", "Seluruh layanan")["rating_count"] == "0", name
+        assert "Legalisir Akta" not in own
         assert client.get("/admin/laporan?kantor=utama").status_code == 200
     b_boss = login(app.test_client(), "b-supervisor")
     html = b_boss.get("/admin/laporan").get_data(as_text=True)
-    assert re.search(r'id="complaints-total">2<', html) and "Penerbitan Kartu Keluarga" in html
-    assert 'class="office-filter"' not in html  # nothing to pick for an office's own staff
+    assert report_row(html, "kepuasan", "Seluruh layanan")["complaints"] == "2" and "Penerbitan Kartu Keluarga" in html
+    assert 'class="office-filter' not in html  # nothing to pick for an office's own staff
     # the installation admin: first office by default, a picker, and B with ?kantor=
     root = login(app.test_client(), "root")
     default = root.get("/admin/laporan").get_data(as_text=True)
-    assert re.search(r'id="complaints-total">1<', default) and 'data-office="dukcapil"' in default
+    assert report_row(default, "kepuasan", "Seluruh layanan")["complaints"] == "1" and 'data-office="dukcapil"' in default
     b_page = root.get("/admin/laporan?kantor=dukcapil").get_data(as_text=True)
-    assert re.search(r'id="complaints-total">2<', b_page) and 'id="report-office">Disdukcapil Contoh<' in b_page
-    ratings = re.search(r'<section id="quick-ratings">(.*?)</section>', b_page, re.S).group(1)
-    assert re.search(r'data-service="A"><th scope="row">Penerbitan Kartu Keluarga</th><td class="count">1<', ratings)
+    assert report_row(b_page, "kepuasan", "Seluruh layanan")["complaints"] == "2"
+    assert 'id="report-office">Disdukcapil Contoh<' in b_page
+    assert report_row(b_page, "kepuasan", "A Penerbitan Kartu Keluarga")["rating_count"] == "1"
     assert "kantor=dukcapil" in re.search(r'href="([^"]*)" rel="prev"', b_page).group(1)  # B stays picked
+    export = root.get("/admin/laporan/unduh.csv?kantor=dukcapil").get_data(as_text=True)
+    assert "Penerbitan Kartu Keluarga" in export and "Verifikasi Akun" not in export
+    assert root.get("/admin/laporan/unduh.csv?kantor=tidak-ada").status_code == 404
     assert root.get("/admin/laporan?kantor=tidak-ada").status_code == 404

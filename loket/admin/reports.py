@@ -1,0 +1,172 @@
+"""The reports an office hands in: the period report (/admin/laporan) and Laporan hasil SKM
+(/admin/laporan/skm), each as a page that prints on A4, and as XLSX and CSV with the page's numbers.
+
+Thin views over `loket.reports`; supervisors of the office (the installation admin: any office).
+"""
+from __future__ import annotations
+
+from flask import Response, redirect, request, url_for
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from wtforms import TextAreaField
+
+from loket.admin import bp
+from loket.admin.routes import _kantor, _offices_to_pick
+from loket.auth.models import SUPERVISOR
+from loket.feedback.ikm import ELEMENTS
+from loket.forms import Form, max_length, strip
+from loket.offices import settings
+from loket.offices.scope import office_for_staff
+from loket.reports import charts, period_report, skm, tables
+from loket.reports.figures import WAIT_BINS
+from loket.reports.periods import Period, parse_period
+from loket.timeutil import local_day, to_local, utcnow, zone_abbreviation
+from loket.web import fail, page, role_required
+
+EXPORTS = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+           "csv": "text/csv; charset=utf-8"}
+
+
+class FollowUpForm(Form):
+    text = TextAreaField(_l("Rencana tindak lanjut"), [max_length(skm.FOLLOW_UP_MAX)], filters=[strip],
+                         description=_l("Apa yang akan dilakukan kantor terhadap unsur dengan nilai terendah, oleh "
+                                        "siapa dan kapan. Dipublikasikan bersama hasil SKM periode ini."))
+
+
+def period_label(period: Period) -> str:
+    """A period as a person reads it: "November 2026", "Semester II 2026", "1–15 November 2026"."""
+    if period.kind == "month":
+        return format_date(period.start, "LLLL yyyy")
+    if period.kind == "semester":
+        return _("Semester %(n)s %(year)s", n="I" if period.start.month == 1 else "II", year=period.start.year)
+    if period.kind == "year":
+        return _("Tahun %(year)s", year=period.start.year)
+    if period.kind == "day":
+        return format_date(period.start, "full")
+    return f"{format_date(period.start, 'long')} – {format_date(period.last_day, 'long')}"
+
+
+def _period() -> Period:
+    """`?periode=KEY`, or a custom range from `?dari=` and `?sampai=` (two date inputs)."""
+    first, last = (request.args.get("dari") or "").strip(), (request.args.get("sampai") or "").strip()
+    if first or last:
+        return parse_period(f"{first or last}..{last or first}")
+    return parse_period(request.args.get("periode"))
+
+
+def _context(office, period: Period) -> dict:
+    offices = _offices_to_pick()
+    today = local_day()
+    return {"report_office": office, "offices": offices, "kantor": office.code if offices else None,
+            "period": period, "period_label": period_label(period), "closed": period.closed(today),
+            "letterhead": settings.letterhead(office.id), "printed_at": to_local(utcnow()), "zone": zone_abbreviation(),
+            "shortcuts": [(_("Hari ini"), today.isoformat()), (_("Bulan ini"), f"{today:%Y-%m}"),
+                          (_("Semester ini"), f"{today.year}-S{1 if today.month < 7 else 2}"),
+                          (_("Tahun ini"), str(today.year))],
+            "shown": tables.shown}
+
+
+def _heading(office, period: Period, title: str) -> list[str]:
+    """The lines above every exported table: what, whose, when."""
+    return [title, office.name, f"{_('Periode')}: {period_label(period)} ({period.start.isoformat()} – "
+                                f"{period.last_day.isoformat()})"]
+
+
+def _export(kind: str, heading: list[str], report_tables, name: str) -> Response:
+    body = tables.to_xlsx(heading, report_tables) if kind == "xlsx" else tables.to_csv(heading, report_tables)
+    response = Response(body, mimetype=EXPORTS[kind])
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.{kind}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _fmt(kind: str):
+    """A chart's number formatter: as the tables show that kind of value."""
+    return lambda value: tables.shown(value, kind)
+
+
+def _period_charts(report: period_report.PeriodReport) -> list:
+    found = report.breakdown
+    hours = range(min(found.arrivals_by_hour, default=7), max(found.arrivals_by_hour, default=15) + 1)
+    drawn = [charts.bar_chart([(f"{h:02d}", found.arrivals_by_hour.get(h, 0)) for h in hours],
+                              title=_("Kedatangan menurut jam (%(zone)s)", zone=zone_abbreviation()),
+                              desc=_("Jumlah tiket yang diambil per jam pada periode ini."), fmt=_fmt("int"))]
+    labels = [f"{low}–{high}" for low, high in zip(WAIT_BINS, WAIT_BINS[1:])] + [f"≥ {WAIT_BINS[-1]}"]
+    for service, figures in found.services:
+        if figures.done:
+            drawn.append(charts.bar_chart(list(zip(labels, found.wait_bins[service.id])),
+                                          title=_("Sebaran waktu tunggu: %(service)s", service=service.code),
+                                          desc=service.name, unit=_("menit"), fmt=_fmt("int")))
+    drawn.append(charts.line_chart([(p.key, value) for p, value in report.trend],
+                                   title=_("IKM konversi periode terakhir"), minimum=25, maximum=100, fmt=_fmt("score")))
+    return drawn
+
+
+@bp.route("/laporan")
+@role_required(SUPERVISOR)
+def report():
+    """The period report: visits, times against the standard, satisfaction and complaints."""
+    office = office_for_staff(current_user, _kantor())
+    period = _period()
+    built = period_report.build(period, office.id)
+    return page("admin/report.html", report=built, report_tables=built.tables, charts=_period_charts(built),
+                **_context(office, period))
+
+
+@bp.route("/laporan/unduh.<kind>")
+@role_required(SUPERVISOR)
+def report_export(kind: str):
+    office = office_for_staff(current_user, _kantor())
+    period = _period()
+    if kind not in EXPORTS:
+        fail(404, _("Format tidak dikenal: pilih xlsx atau csv."))
+    built = period_report.build(period, office.id)
+    return _export(kind, _heading(office, period, _("Laporan kinerja pelayanan")), built.tables,
+                   f"laporan-{office.code}-{period.key}")
+
+
+def _skm_chart(built: skm.SkmReport):
+    return charts.hbar_chart([(f"{e.element.code} {skm.element_name(e.element)}", e.nrr)
+                              for e in built.overall.elements] or [(e.code, None) for e in ELEMENTS],
+                             title=_("Nilai rata-rata (NRR) per unsur"), minimum=1.0, maximum=4.0, fmt=_fmt("score"),
+                             marks=[(3.0644, "B"), (3.5324, "A")])
+
+
+def _skm_page(office, period: Period, form: FollowUpForm | None = None, status: int = 200):
+    built = skm.build(period, office.id)
+    if form is None:
+        form = FollowUpForm(text=built.follow_up.text if built.follow_up else "")
+    return page("admin/skm_report.html", status=status, report=built, report_tables=built.tables,
+                chart=_skm_chart(built), form=form, **_context(office, period))
+
+
+@bp.route("/laporan/skm", methods=["GET", "POST"])
+@role_required(SUPERVISOR)
+def skm_report():
+    """Laporan hasil SKM of a period; supervisors write the follow-up plan here (POST)."""
+    office = office_for_staff(current_user, _kantor())
+    period = _period()
+    if request.method == "GET":
+        return _skm_page(office, period)
+    form = FollowUpForm()
+    if not form.validate():
+        return _skm_page(office, period, form, status=400)
+    skm.save_follow_up(office.id, period, form.text.data, actor=current_user)
+    return redirect(url_for("admin.skm_report", periode=period.key, kantor=_kantor(), ok=1) + "#tindak-lanjut",
+                    code=303)
+
+
+@bp.route("/laporan/skm/unduh.<kind>")
+@role_required(SUPERVISOR)
+def skm_export(kind: str):
+    office = office_for_staff(current_user, _kantor())
+    period = _period()
+    if kind not in EXPORTS:
+        fail(404, _("Format tidak dikenal: pilih xlsx atau csv."))
+    built = skm.build(period, office.id)
+    plan = tables.Table("tindak-lanjut", _("Rencana tindak lanjut"), [tables.Column("text", _("Rencana tindak lanjut"))])
+    plan.add(built.follow_up.text if built.follow_up else "")
+    return _export(kind, _heading(office, period, _("Laporan hasil Survei Kepuasan Masyarakat")),
+                   built.tables + [plan], f"skm-{office.code}-{period.key}")

@@ -1,0 +1,221 @@
+"""The period report (Laporan kinerja pelayanan): visits, times against the standard, satisfaction and
+complaints per service, per counter and per officer, and the change against the previous period.
+
+`build()` returns the tables the page, the XLSX and the CSV all draw from, and the data of the charts.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from loket.auth.accounts import display_names
+from loket.counter.models import QuickRating
+from loket.extensions import db
+from loket.feedback import complaints as complaint_domain
+from loket.feedback.models import ANSWERED, CLOSED, Complaint
+from loket.feedback.reports import IkmRow, ikm_report
+from loket.queue.models import Ticket
+from loket.reports import figures
+from loket.reports.figures import Breakdown, Figures
+from loket.reports.periods import Period, trend
+from loket.reports.tables import Column, Table
+
+
+@dataclass
+class Ratings:
+    """Quick ratings (1..4) of a group: count per score."""
+
+    counts: dict[int, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def average(self) -> float | None:
+        return sum(s * c for s, c in self.counts.items()) / self.total if self.total else None
+
+
+def _ratings(period: Period, office_id: int, column) -> dict[int | None, Ratings]:
+    start, end = period.utc_bounds()
+    rows = db.session.execute(
+        select(column, QuickRating.score, func.count())
+        .join(Ticket, Ticket.id == QuickRating.ticket_id)
+        .where(Ticket.office_id == office_id, QuickRating.created_at >= start, QuickRating.created_at < end)
+        .group_by(column, QuickRating.score)
+    )
+    found: dict[int | None, Ratings] = {}
+    for key, score, count in rows:
+        found.setdefault(key, Ratings({1: 0, 2: 0, 3: 0, 4: 0})).counts[int(score)] += count
+    return found
+
+
+@dataclass
+class ComplaintCounts:
+    received: int = 0
+    answered: int = 0
+    overdue: int = 0
+
+
+def _complaints(period: Period, office_id: int) -> dict[int | None, ComplaintCounts]:
+    """Complaints received in the period per service (None: about no service in particular)."""
+    start, end = period.utc_bounds()
+    found: dict[int | None, ComplaintCounts] = {}
+    for item in db.session.scalars(select(Complaint).where(Complaint.office_id == office_id,
+                                                           Complaint.received_at >= start,
+                                                           Complaint.received_at < end)):
+        counts = found.setdefault(item.service_id, ComplaintCounts())
+        counts.received += 1
+        counts.answered += item.answered_at is not None or item.status in (ANSWERED, CLOSED)
+        counts.overdue += complaint_domain.is_overdue(item)
+    return found
+
+
+@dataclass
+class PeriodReport:
+    period: Period
+    previous: Period | None
+    breakdown: Breakdown
+    ikm: dict[int | None, IkmRow]
+    tables: list[Table]
+    trend: list[tuple[Period, float | None]]   # IKM konversi of this period and the ones before it
+
+
+def _pct(value: float | None) -> float | None:
+    return None if value is None else value * 100
+
+
+def _rounded(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def _delta(now, before):
+    return None if now is None or before is None else now - before
+
+
+def _ikm_rows(period: Period, office_id: int) -> dict[int | None, IkmRow]:
+    rows, overall = ikm_report(period, office_id)
+    found: dict[int | None, IkmRow] = {row.service.id: row for row in rows}
+    found[None] = overall
+    return found
+
+
+def _visit_columns() -> list[Column]:
+    return [Column("tickets", _("Tiket"), "int"), Column("done", _("Dilayani"), "int"),
+            Column("no_show", _("Tidak hadir"), "int"), Column("no_show_rate", _("Tidak hadir (%)"), "percent"),
+            Column("wait_median", _("Tunggu, median (menit)"), "minutes"),
+            Column("wait_p90", _("Tunggu, persentil 90 (menit)"), "minutes"),
+            Column("service_median", _("Layanan, median (menit)"), "minutes"),
+            Column("service_p90", _("Layanan, persentil 90 (menit)"), "minutes"),
+            Column("within", _("Selesai sesuai janji standar (%)"), "percent")]
+
+
+def _visit_values(f: Figures) -> list:
+    return [f.tickets, f.done, f.no_show, _pct(f.no_show_rate), f.wait_median, f.wait_p90, f.service_median,
+            f.service_p90, _pct(f.within_share)]
+
+
+def _promise_text(service) -> str:
+    if service.promised_minutes:
+        minutes = service.promised_minutes
+        return _("%(n)s jam", n=minutes // 60) if minutes % 60 == 0 else _("%(n)s menit", n=minutes)
+    return _("dalam hari (berkas)")
+
+
+def build(period: Period, office_id: int) -> PeriodReport:
+    """Every figure of the period report for one office."""
+    now = figures.breakdown(period, office_id)
+    previous = period.previous()
+    before = figures.breakdown(previous, office_id) if previous else None
+    before_by_service = {s.id: f for s, f in before.services} if before else {}
+    ikm = _ikm_rows(period, office_id)
+    ikm_before = _ikm_rows(previous, office_id) if previous else {}
+    ratings = _ratings(period, office_id, QuickRating.service_id)
+    complaints = _complaints(period, office_id)
+
+    visits = Table("kunjungan", _("Kunjungan dan waktu per layanan"),
+                   [Column("service", _("Layanan")), Column("promise", _("Janji standar")), *_visit_columns()],
+                   note=_("Tunggu: dari ambil tiket (atau dialihkan) sampai dipanggil. Layanan: dari mulai dilayani "
+                          "sampai selesai. Median dan persentil 90 (nearest-rank) atas kunjungan yang dilayani."))
+    satisfaction = Table("kepuasan", _("Kepuasan dan pengaduan per layanan"), [
+        Column("service", _("Layanan")), Column("ikm", _("IKM (konversi)"), "score"), Column("grade", _("Mutu")),
+        Column("respondents", _("Responden SKM"), "int"), Column("rating_count", _("Penilaian cepat"), "int"),
+        Column("rating_avg", _("Rata-rata penilaian cepat (1–4)"), "score"),
+        *[Column(f"rating_{s}", _("Nilai %(score)s", score=s), "int") for s in range(1, 5)],
+        Column("complaints", _("Pengaduan diterima"), "int"), Column("answered", _("Dijawab"), "int"),
+        Column("overdue", _("Terlambat"), "int")],
+        note=_("Penilaian cepat di loket dilaporkan terpisah dan tidak dihitung dalam IKM."))
+    change = Table("perbandingan", _("Perubahan terhadap periode sebelumnya (%(period)s)",
+                                     period=previous.key if previous else "–"), [
+        Column("service", _("Layanan")), Column("tickets", _("Tiket"), "int"),
+        Column("tickets_before", _("Tiket sebelumnya"), "int"), Column("tickets_delta", _("Perubahan tiket"), "delta0"),
+        Column("wait", _("Tunggu, median (menit)"), "minutes"),
+        Column("wait_delta", _("Perubahan tunggu (menit)"), "delta"),
+        Column("within", _("Sesuai janji (%)"), "percent"), Column("within_delta", _("Perubahan (poin %)"), "delta"),
+        Column("ikm", _("IKM"), "score"), Column("ikm_delta", _("Perubahan IKM"), "delta2")])
+
+    def satisfaction_values(service_id):
+        row = ikm.get(service_id)
+        rate = ratings.get(service_id) if service_id is not None else _sum_ratings(ratings.values())
+        if service_id is None:
+            counts = ComplaintCounts(sum(c.received for c in complaints.values()),
+                                     sum(c.answered for c in complaints.values()),
+                                     sum(c.overdue for c in complaints.values()))
+        else:
+            counts = complaints.get(service_id, ComplaintCounts())
+        rate = rate or Ratings({1: 0, 2: 0, 3: 0, 4: 0})
+        return [row.result.ikm_converted if row else None, row.result.grade if row else None,
+                row.result.respondents if row else 0, rate.total, rate.average,
+                *[rate.counts[s] for s in range(1, 5)], counts.received, counts.answered, counts.overdue]
+
+    def change_values(f: Figures, b: Figures | None, service_id):
+        b = b or Figures()
+        ikm_now = ikm.get(service_id).result.ikm_converted if ikm.get(service_id) else None
+        ikm_then = ikm_before.get(service_id).result.ikm_converted if ikm_before.get(service_id) else None
+        # Changes are taken between the numbers as shown, so "now − before" adds up on the page.
+        within, within_then = _rounded(_pct(f.within_share), 1), _rounded(_pct(b.within_share), 1)
+        wait, wait_then = _rounded(f.wait_median, 1), _rounded(b.wait_median, 1)
+        return [f.tickets, b.tickets if previous else None, f.tickets - b.tickets if previous else None,
+                wait, _delta(wait, wait_then), within, _delta(within, within_then), ikm_now, _delta(ikm_now, ikm_then)]
+
+    for service, f in now.services:
+        name = f"{service.code} {service.name}"
+        visits.add(name, _promise_text(service), *_visit_values(f))
+        satisfaction.add(name, *satisfaction_values(service.id))
+        change.add(name, *change_values(f, before_by_service.get(service.id), service.id))
+    everything = _("Seluruh layanan")
+    visits.set_total(everything, "", *_visit_values(now.total))
+    satisfaction.set_total(everything, *satisfaction_values(None))
+    change.set_total(everything, *change_values(now.total, before.total if before else None, None))
+
+    counter_ratings = _ratings(period, office_id, QuickRating.counter_id)
+    officer_ratings = _ratings(period, office_id, QuickRating.officer_id)
+    extra = [Column("rating_count", _("Penilaian cepat"), "int"),
+             Column("rating_avg", _("Rata-rata penilaian cepat (1–4)"), "score")]
+    # A counter's or an officer's visits are the ones they finished: tickets = served + no-show.
+    counters = Table("loket", _("Per loket"), [Column("counter", _("Loket")), *_visit_columns()[1:], *extra],
+                     note=_("Kunjungan dihitung di loket yang menyelesaikannya. SKM tidak dapat dibagi per loket: "
+                            "kuesionernya anonim."))
+    for counter, f in now.counters:
+        rate = counter_ratings.get(counter.id) or Ratings({1: 0, 2: 0, 3: 0, 4: 0})
+        counters.add(counter.name, *_visit_values(f)[1:], rate.total, rate.average)
+    officers = Table("petugas", _("Per petugas"), [Column("officer", _("Petugas")), *_visit_columns()[1:], *extra])
+    names = display_names(officer_id for officer_id, _f in now.officers)
+    for officer_id, f in sorted(now.officers, key=lambda item: names.get(item[0], "").lower()):
+        rate = officer_ratings.get(officer_id) or Ratings({1: 0, 2: 0, 3: 0, 4: 0})
+        officers.add(names.get(officer_id, f"#{officer_id}"), *_visit_values(f)[1:], rate.total, rate.average)
+
+    history = [(p, (ikm if p == period else _ikm_rows(p, office_id))[None].result.ikm_converted)
+               for p in trend(period, 6)]
+    return PeriodReport(period, previous, now, ikm, [visits, satisfaction, change, counters, officers], history)
+
+
+def _sum_ratings(groups) -> Ratings:
+    total = {1: 0, 2: 0, 3: 0, 4: 0}
+    for group in groups:
+        for score, count in group.counts.items():
+            total[score] += count
+    return Ratings(total)
+

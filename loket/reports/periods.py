@@ -1,0 +1,151 @@
+"""Report periods in office-local days: a day, a month, a semester, a year or a custom range.
+
+A period is [start, end) in the office's calendar; the URL carries its key (`2026-11-30`, `2026-11`,
+`2026-S2`, `2026`, `2026-11-01..2026-11-15`), and each period knows the one before it for comparisons.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from loket.queue.errors import InvalidInput
+from loket.timeutil import day_bounds_utc, local_day
+
+
+def N_(message: str) -> str:
+    return message
+
+
+KINDS = ("day", "month", "semester", "year", "range")
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+RANGE_MAX_DAYS = 732  # two years: longer ranges are years
+
+
+@dataclass(frozen=True)
+class Period:
+    """[start, end) in office-local days; `key` is what the URL carries."""
+
+    kind: str
+    key: str
+    start: date
+    end: date
+
+    @property
+    def last_day(self) -> date:
+        return self.end - timedelta(days=1)
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days
+
+    def previous(self) -> "Period | None":
+        """The period before this one (a range: as many days just before it), None before 2000."""
+        return _shifted(self, -1)
+
+    def next(self) -> "Period | None":
+        """The period after this one, or None past the last reportable year."""
+        return _shifted(self, 1)
+
+    def closed(self, today: date | None = None) -> bool:
+        """Whether the period is over (its figures no longer change): what may be published."""
+        return self.end <= (today or local_day())
+
+    def utc_bounds(self) -> tuple[datetime, datetime]:
+        return day_bounds_utc(self.start)[0], day_bounds_utc(self.end)[0]
+
+
+def _shifted(period: Period, step: int) -> Period | None:
+    try:
+        return parse_period(_shift(period, step))
+    except InvalidInput:
+        return None
+
+
+def _shift(period: Period, step: int) -> str:
+    if period.kind == "year":
+        return str(period.start.year + step)
+    if period.kind == "semester":
+        index = period.start.year * 2 + (0 if period.start.month == 1 else 1) + step
+        return f"{index // 2}-S{index % 2 + 1}"
+    if period.kind == "month":
+        index = period.start.year * 12 + period.start.month - 1 + step
+        return f"{index // 12}-{index % 12 + 1:02d}"
+    if period.kind == "day":
+        return (period.start + timedelta(days=step)).isoformat()
+    length = timedelta(days=period.days * step)
+    return f"{(period.start + length).isoformat()}..{(period.last_day + length).isoformat()}"
+
+
+_PERIOD = re.compile(r"^(\d{4})(?:-(0[1-9]|1[0-2])|-[Ss]([12]))?$")
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_BAD = N_("Periode tidak dikenal. Contoh: 2026-11-30 (hari), 2026-11 (bulan), 2026-S2 (semester), 2026 (tahun), "
+          "2026-11-01..2026-11-15 (rentang).")
+
+
+def _day(text: str) -> date:
+    if not _DAY.match(text):
+        raise InvalidInput(_BAD)
+    try:
+        value = date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(_BAD) from None
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise InvalidInput(_BAD)
+    return value
+
+
+def parse_period(text: str | None, today: date | None = None) -> Period:
+    """Read a period key; empty = the current month. Bad keys are an `InvalidInput` with an example."""
+    text = (text or "").strip()[:30]
+    if not text:
+        today = today or local_day()
+        text = f"{today.year}-{today.month:02d}"
+    if ".." in text:
+        first, _, last = text.partition("..")
+        start, last_day = _day(first.strip()), _day(last.strip())
+        if last_day < start:
+            raise InvalidInput(N_("Rentang terbalik: tanggal awal harus sebelum tanggal akhir."))
+        if (last_day - start).days + 1 > RANGE_MAX_DAYS:
+            raise InvalidInput(N_("Rentang terlalu panjang (paling lama dua tahun)."))
+        return Period("range", f"{start.isoformat()}..{last_day.isoformat()}", start, last_day + timedelta(days=1))
+    if len(text) == 10:
+        day = _day(text)
+        return Period("day", day.isoformat(), day, day + timedelta(days=1))
+    match = _PERIOD.match(text)
+    if not match or not FIRST_YEAR <= int(match.group(1)) <= LAST_YEAR:
+        raise InvalidInput(_BAD)
+    year = int(match.group(1))
+    if match.group(2):
+        month = int(match.group(2))
+        end = date(year + (month == 12), month % 12 + 1, 1)
+        return Period("month", f"{year}-{month:02d}", date(year, month, 1), end)
+    if match.group(3):
+        half = int(match.group(3))
+        start = date(year, 1 if half == 1 else 7, 1)
+        end = date(year, 7, 1) if half == 1 else date(year + 1, 1, 1)
+        return Period("semester", f"{year}-S{half}", start, end)
+    return Period("year", str(year), date(year, 1, 1), date(year + 1, 1, 1))
+
+
+def semester_of(day: date) -> Period:
+    return parse_period(f"{day.year}-S{1 if day.month < 7 else 2}")
+
+
+def closed_semesters(count: int, today: date | None = None) -> list[Period]:
+    """The last `count` semesters that are over, newest first (what the public page publishes)."""
+    period = semester_of(today or local_day()).previous()
+    found = []
+    while period is not None and len(found) < count:
+        found.append(period)
+        period = period.previous()
+    return found
+
+
+def trend(period: Period, count: int) -> list[Period]:
+    """`period` and the ones before it, oldest first, at most `count` (a day or a range: itself only
+    when no earlier period exists)."""
+    found = [period]
+    while len(found) < count and (before := found[-1].previous()) is not None:
+        found.append(before)
+    return found[::-1]
