@@ -231,7 +231,8 @@ MARKED_MODULES = ("loket/counter/rating.py", "loket/display/settings.py", "loket
                   "loket/feedback/complaints.py", "loket/feedback/survey.py", "loket/feedback/reports.py",
                   "loket/queue/core.py", "loket/feedback/routes.py", "loket/queue/counters.py",
                   "loket/auth/accounts.py", "loket/kiosk/admin.py", "loket/display/admin.py",
-                  "loket/feedback/workflow.py", "loket/catalogue/admin.py", "loket/offices/settings.py")
+                  "loket/feedback/workflow.py", "loket/catalogue/admin.py", "loket/offices/settings.py",
+                  "loket/reports/periods.py", "loket/reports/skm.py", "loket/reports/charts.py")
 QUEUE_ERRORS = {"QueueError", "InvalidInput", "NotFound", "TransitionNotAllowed", "ServiceClosed",
                 "CounterNotAllowed", "RatingClosed"}
 

@@ -6,7 +6,6 @@ Thin views over `loket.reports`; supervisors of the office (the installation adm
 from __future__ import annotations
 
 from flask import Response, redirect, request, url_for
-from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -21,9 +20,9 @@ from loket.offices import settings
 from loket.offices.scope import office_for_staff
 from loket.reports import charts, period_report, skm, tables
 from loket.reports.figures import WAIT_BINS
-from loket.reports.periods import Period, parse_period
+from loket.reports.periods import Period, parse_period, period_label
 from loket.timeutil import local_day, to_local, utcnow, zone_abbreviation
-from loket.web import fail, page, role_required
+from loket.web import page, role_required
 
 EXPORTS = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
            "csv": "text/csv; charset=utf-8"}
@@ -33,19 +32,6 @@ class FollowUpForm(Form):
     text = TextAreaField(_l("Rencana tindak lanjut"), [max_length(skm.FOLLOW_UP_MAX)], filters=[strip],
                          description=_l("Apa yang akan dilakukan kantor terhadap unsur dengan nilai terendah, oleh "
                                         "siapa dan kapan. Dipublikasikan bersama hasil SKM periode ini."))
-
-
-def period_label(period: Period) -> str:
-    """A period as a person reads it: "November 2026", "Semester II 2026", "1–15 November 2026"."""
-    if period.kind == "month":
-        return format_date(period.start, "LLLL yyyy")
-    if period.kind == "semester":
-        return _("Semester %(n)s %(year)s", n="I" if period.start.month == 1 else "II", year=period.start.year)
-    if period.kind == "year":
-        return _("Tahun %(year)s", year=period.start.year)
-    if period.kind == "day":
-        return format_date(period.start, "full")
-    return f"{format_date(period.start, 'long')} – {format_date(period.last_day, 'long')}"
 
 
 def _period() -> Period:
@@ -115,13 +101,11 @@ def report():
                 **_context(office, period))
 
 
-@bp.route("/laporan/unduh.<kind>")
+@bp.route("/laporan/unduh.<any(xlsx, csv):kind>")
 @role_required(SUPERVISOR)
 def report_export(kind: str):
     office = office_for_staff(current_user, _kantor())
     period = _period()
-    if kind not in EXPORTS:
-        fail(404, _("Format tidak dikenal: pilih xlsx atau csv."))
     built = period_report.build(period, office.id)
     return _export(kind, _heading(office, period, _("Laporan kinerja pelayanan")), built.tables,
                    f"laporan-{office.code}-{period.key}")
@@ -158,13 +142,11 @@ def skm_report():
                     code=303)
 
 
-@bp.route("/laporan/skm/unduh.<kind>")
+@bp.route("/laporan/skm/unduh.<any(xlsx, csv):kind>")
 @role_required(SUPERVISOR)
 def skm_export(kind: str):
     office = office_for_staff(current_user, _kantor())
     period = _period()
-    if kind not in EXPORTS:
-        fail(404, _("Format tidak dikenal: pilih xlsx atau csv."))
     built = skm.build(period, office.id)
     plan = tables.Table("tindak-lanjut", _("Rencana tindak lanjut"), [tables.Column("text", _("Rencana tindak lanjut"))])
     plan.add(built.follow_up.text if built.follow_up else "")

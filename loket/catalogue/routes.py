@@ -12,6 +12,7 @@ from loket.offices import scope
 from loket.queue import core
 from loket.queue.errors import QueueError
 from loket.queue.models import Service
+from loket.reports import skm
 from loket.web import fail, page
 
 
@@ -71,12 +72,9 @@ def service(slug: str):
     return page("catalogue/service.html", service=item, std=item.standard, office=item.office)
 
 
-def _skm_results(office, **context):
-    from loket.admin.reports import period_label
-    from loket.reports import skm, tables
-
-    return page("catalogue/skm_results.html", office=office, results=skm.published(office.id),
-                period_label=period_label, shown=tables.shown, several_offices=len(scope.active_offices()) > 1, **context)
+def _skm_results(office):
+    return page("catalogue/skm_results.html", office=office, **skm.public_context(office),
+                several_offices=len(scope.active_offices()) > 1)
 
 
 @bp.route("/hasil-skm")

@@ -24,6 +24,7 @@ from loket.printers import jobs
 from loket.queue import core
 from loket.queue.errors import QueueError
 from loket.queue.models import DONE, WAITING
+from loket.reports import skm
 from loket.timeutil import utcnow
 from loket.web import error_response, fail, page, queue_error_message, role_required
 
@@ -90,6 +91,15 @@ def office_home(kiosk_id: str, office_code: str):
     """The services of one of the kiosk's offices (what a multi-office kiosk shows once one is picked)."""
     kiosk = kiosk_core.get_kiosk(kiosk_id)
     return _home(kiosk, office=kiosk_core.kiosk_office(kiosk, office_code))
+
+
+@bp.route("/<kiosk_id>/hasil-skm")
+def skm_results(kiosk_id: str):
+    """The published SKM results on the kiosk (`?kantor=CODE` on a multi-office kiosk), with a way home."""
+    kiosk = kiosk_core.get_kiosk(kiosk_id)
+    office = kiosk_core.kiosk_office(kiosk, (request.args.get("kantor") or "").strip()[:20] or None)
+    return _kiosk_page("catalogue/skm_results.html", kiosk, office=office, base_template="kiosk/base.html",
+                       kiosk_home=url_for("kiosk.home", kiosk_id=kiosk.id), **skm.public_context(office))
 
 
 def _services_fragment(kiosk, office):

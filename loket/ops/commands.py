@@ -86,6 +86,79 @@ def restore(path: str, force: bool):
                    "`loket db upgrade`) brings it to this Loket's schema.")
 
 
+@click.command("demo", help="Fill a fresh database with a realistic past month of one office (tickets and "
+                            "their log, surveys, quick ratings, complaints, demo staff with one-time passwords) "
+                            "so every page shows something. Refuses (exit 1) a database that already holds "
+                            "tickets or was used; today stays empty.")
+@click.option("--days", type=click.IntRange(5, 120), default=30, show_default=True,
+              help="Office-local days of history, ending yesterday (working days and hours only).")
+@click.option("--seed", type=int, default=None, help="Random seed; the same seed gives the same history "
+                                                     "[default: a fixed one].")
+@click.option("--office", "office_code", default=None, help="The office (default: the first).")
+@click.option("--if-fresh", "if_fresh", is_flag=True,
+              help="Do nothing (exit 0) when the database already holds tickets or was used.")
+def demo(days: int, seed: int | None, office_code: str | None, if_fresh: bool):
+    from loket.bootstrap import ensure_ready
+    from loket.ops import demo as demos
+    from loket.ops import schema
+    from loket.queue import hours
+    from loket.queue.errors import QueueError
+
+    with app_context(schema=False):
+        state = schema.status().state
+        if state not in ("fresh", "current"):  # an existing database of an older (or newer) Loket
+            if if_fresh:
+                click.echo("Demo skipped: the database already exists (an earlier Loket made it).")
+                return
+            click.echo("Error: the database already exists and is not at this Loket's schema; `loket demo` "
+                       "fills only a fresh database (`loket db upgrade` brings this one up to date)", err=True)
+            sys.exit(1)
+        with schema.startup_lock():
+            if state == "fresh":
+                schema.upgrade(safety_copy=False)
+            reason = demos.in_use()
+            if reason and if_fresh:
+                click.echo(f"Demo skipped: {reason}.")
+                return
+            if reason:
+                click.echo(f"Error: {reason}; `loket demo` fills only a fresh database, never a real "
+                           "office's history", err=True)
+                sys.exit(1)
+            try:
+                ready = ensure_ready()  # what a first `loket serve` does: standard, devices, counters, admin
+                hours.seed_calendar()
+                summary = demos.generate(days=days, seed=demos.DEFAULT_SEED if seed is None else seed,
+                                         office_code=office_code)
+            except (demos.DemoError, QueueError, hours.HoursError) as exc:
+                click.echo(f"Error: {exc}", err=True)
+                sys.exit(2)
+    if "admin_password" in ready:
+        click.echo(f"Created admin account 'admin' with one-time password: {ready['admin_password']}")
+        click.echo("Log in at /login and change it; it is not shown again.")
+    for line in _demo_lines(summary):
+        click.echo(line)
+
+
+def _demo_lines(summary) -> list[str]:
+    states = summary.tickets
+    complaints = summary.complaints
+    lines = [
+        f"Demo history of office '{summary.office}': {summary.first_day} to {summary.last_day}, "
+        f"{summary.working_days} working days.",
+        f"  tickets: {summary.ticket_count} (served {states.get('done', 0)}, no-show {states.get('no_show', 0)}, "
+        f"not served at closing {states.get('cancelled', 0)}), {summary.transferred} transferred, "
+        f"{summary.priority} priority",
+        f"  SKM surveys: {summary.surveys}; quick ratings: {summary.ratings} of {summary.rating_requests} asked",
+        f"  complaints: {sum(complaints.values())} (" + ", ".join(
+            f"{status.replace('_', ' ')} {complaints.get(status, 0)}"
+            for status in ("received", "in_progress", "answered", "closed")) + f"), {summary.overdue} overdue",
+        "Demo staff, one-time passwords (shown only now; each account chooses its own at the first login):",
+    ]
+    lines += [f"  {username:12} {role:10} {password}  {counters}".rstrip()
+              for username, role, counters, password in summary.staff]
+    return lines
+
+
 from loket.ops.doctor import command as doctor  # noqa: E402
 
-commands = [db_group, backup, restore, doctor]
+commands = [db_group, backup, restore, doctor, demo]

@@ -204,7 +204,7 @@ def add_ticket(service: Service, *, priority: bool = False, priority_reason: str
     )
     db.session.add(ticket)
     db.session.flush()
-    _log(ticket, "issued", data={"priority": ticket.priority, "kiosk": kiosk})
+    _log(ticket, "issued", data={"priority": ticket.priority, "kiosk": kiosk}, at=now)
     # Nobody can be in a new ticket's own room yet (its token is not out), so no private status.
     return ticket, _event("ticket.issued", ticket, private=False)
 
@@ -562,11 +562,11 @@ def ticket_status(ticket: Ticket) -> dict:
 # --- internals ------------------------------------------------------------------------------
 
 def _log(ticket: Ticket, kind: str, *, officer=None, counter: Counter | None = None,
-         note: str | None = None, data: dict | None = None) -> None:
+         note: str | None = None, data: dict | None = None, at: datetime | None = None) -> None:
     db.session.add(TicketEvent(
         ticket_id=ticket.id,
         kind=kind,
-        at=utcnow(),
+        at=at or utcnow(),
         actor_id=getattr(officer, "id", None),
         counter_id=counter.id if counter else None,
         service_id=ticket.service_id,

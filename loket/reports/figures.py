@@ -70,7 +70,7 @@ def replay(events) -> dict[int, Visit]:
             if visit._at_counter is not None:
                 visit.service += _minutes(visit._at_counter, at)
                 visit._at_counter = None
-            visit._queued = at
+            visit._queued = visit._queued or at  # moved while still waiting: the wait runs on
             visit.transferred = True
             visit.counter_id = visit.officer_id = None
         elif kind in ("closed", "no_show"):

@@ -14,7 +14,7 @@ from loket.auth.accounts import display_names
 from loket.counter.models import QuickRating
 from loket.extensions import db
 from loket.feedback import complaints as complaint_domain
-from loket.feedback.models import ANSWERED, CLOSED, Complaint
+from loket.feedback.models import Complaint
 from loket.feedback.reports import IkmRow, ikm_report
 from loket.queue.models import Ticket
 from loket.reports import figures
@@ -68,7 +68,7 @@ def _complaints(period: Period, office_id: int) -> dict[int | None, ComplaintCou
                                                            Complaint.received_at < end)):
         counts = found.setdefault(item.service_id, ComplaintCounts())
         counts.received += 1
-        counts.answered += item.answered_at is not None or item.status in (ANSWERED, CLOSED)
+        counts.answered += item.answered_at is not None
         counts.overdue += complaint_domain.is_overdue(item)
     return found
 

@@ -9,6 +9,9 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from flask_babel import format_date
+from flask_babel import gettext as _
+
 from loket.queue.errors import InvalidInput
 from loket.timeutil import day_bounds_utc, local_day
 
@@ -126,6 +129,19 @@ def parse_period(text: str | None, today: date | None = None) -> Period:
         end = date(year, 7, 1) if half == 1 else date(year + 1, 1, 1)
         return Period("semester", f"{year}-S{half}", start, end)
     return Period("year", str(year), date(year, 1, 1), date(year + 1, 1, 1))
+
+
+def period_label(period: Period) -> str:
+    """A period as a person reads it: "November 2026", "Semester II 2026", "1–15 November 2026"."""
+    if period.kind == "month":
+        return format_date(period.start, "LLLL yyyy")
+    if period.kind == "semester":
+        return _("Semester %(n)s %(year)s", n="I" if period.start.month == 1 else "II", year=period.start.year)
+    if period.kind == "year":
+        return _("Tahun %(year)s", year=period.start.year)
+    if period.kind == "day":
+        return format_date(period.start, "full")
+    return f"{format_date(period.start, 'long')} – {format_date(period.last_day, 'long')}"
 
 
 def semester_of(day: date) -> Period:

@@ -21,7 +21,8 @@ from loket.feedback.reports import IkmRow, ikm_report, suggestions
 from loket.queue.errors import InvalidInput
 from loket.queue.models import Service
 from loket.reports.models import SkmFollowUp
-from loket.reports.periods import Period, closed_semesters
+from loket.reports import tables
+from loket.reports.periods import Period, closed_semesters, period_label
 from loket.reports.tables import Column, Table
 from loket.timeutil import utcnow
 
@@ -180,3 +181,8 @@ def published(office_id: int, count: int = 4) -> list[Published]:
         plan = follow_up(office_id, period)
         found.append(Published(period, [r for r in rows if r.result.respondents], overall, plan.text if plan else ""))
     return found
+
+
+def public_context(office) -> dict:
+    """What the public results page (standard pages, kiosk) renders."""
+    return {"results": published(office.id), "period_label": period_label, "shown": tables.shown}

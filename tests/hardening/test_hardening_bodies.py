@@ -45,7 +45,8 @@ def _post_rules(app):
 
 def _url(rule) -> str:
     values = {"counter_id": "1", "complaint_id": "1", "display_id": "1", "kiosk_id": "1", "office_code": "utama", "token": "x",
-              "job_id": "1", "code": "x", "slug": "x", "filename": "css/loket.css", "service_id": "1", "user_id": "1"}
+              "job_id": "1", "code": "x", "slug": "x", "filename": "css/loket.css", "service_id": "1", "user_id": "1",
+              "kind": "csv"}
     return rule.build(values, append_unknown=False)[1]
 
 

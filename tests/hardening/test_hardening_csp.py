@@ -118,7 +118,7 @@ def test_no_rendered_page_needs_what_the_policy_forbids(app, client, admin_clien
         complaint = complaints.submit(category="pengaduan", message="Petugas loket tidak ada di tempat.")
         valid = {"counter_id": "1", "complaint_id": str(complaint.id), "display_id": "1", "kiosk_id": "1", "office_code": "utama",
                  "job_id": "1", "token": token, "code": complaint.code, "slug": "x", "filename": "x",
-                 "service_id": "1", "user_id": "1"}
+                 "service_id": "1", "user_id": "1", "kind": "csv"}
         db.session.remove()
     pages, found = 0, []
     for who, http in (("visitor", client), ("admin", admin_client)):

@@ -43,7 +43,7 @@ def test_no_request_gives_a_500(app, admin_client):
         complaint = complaints.submit(category="pengaduan", message="Petugas loket tidak ada di tempat.")
         valid = {"counter_id": "1", "complaint_id": str(complaint.id), "display_id": "1", "kiosk_id": "1", "office_code": "utama",
                  "job_id": "1", "token": token, "code": complaint.code, "slug": "x", "filename": "missing.css",
-                 "service_id": "1", "user_id": "1"}
+                 "service_id": "1", "user_id": "1", "kind": "csv"}
         db.session.remove()
     anonymous = app.test_client()
     failures, count = [], 0
