@@ -9,6 +9,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, select
+from sqlalchemy import inspect as sa_inspect
 
 from loket import create_app
 from loket.extensions import db
@@ -417,6 +418,54 @@ def test_0007_gives_existing_complaints_the_history_their_timestamps_tell(tmp_pa
             assert steps[ids["DONETWO345"]] == [("received", False, None), ("status", False, None),
                                                 ("answered", False, "Maaf."), ("closed", False, None)]
             assert _differences(app) == []
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_0010_keeps_one_follow_up_plan_per_office_and_period(tmp_path, dialect):
+    """0010 adds the SKM follow-up plans on a database in use (0009 with tickets and surveys), which
+    stay; one plan per office and period; back to 0009 drops only the plans."""
+    import flask_migrate
+    from datetime import datetime
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    from loket.bootstrap import ensure_ready
+    from loket.reports.models import SkmFollowUp
+
+    app = _dialect_app(tmp_path, dialect)
+    try:
+        with app.app_context():
+            schema.upgrade(safety_copy=False)
+            ensure_ready()
+            office_id = db.session.scalar(text("SELECT id FROM office"))
+            service_id = db.session.scalar(text("SELECT min(id) FROM services"))
+            db.session.remove()
+            _background_idle(app)
+            flask_migrate.downgrade(directory=str(schema.MIGRATIONS), revision="0009")
+            with db.engine.begin() as conn:
+                conn.execute(text("INSERT INTO survey_responses (service_id, period, u1, u2, u3, u4, u5, u6, u7, u8, "
+                                  "u9) VALUES (:s, :d, 4, 4, 4, 4, 4, 4, 4, 4, 4)"),
+                             {"s": service_id, "d": datetime(2026, 3, 2).date()})
+            flask_migrate.upgrade(directory=str(schema.MIGRATIONS))
+            db.session.remove()
+            assert db.session.scalar(text("SELECT count(*) FROM survey_responses")) == 1
+            db.session.add(SkmFollowUp(office_id=office_id, period="2026-S1", text="Perbaiki U3."))
+            db.session.commit()
+            db.session.add(SkmFollowUp(office_id=office_id, period="2026-S1", text="Lagi."))
+            with pytest.raises(IntegrityError):
+                db.session.commit()
+            db.session.rollback()
+            assert _differences(app) == []
+            db.session.remove()
+            _background_idle(app)
+            flask_migrate.downgrade(directory=str(schema.MIGRATIONS), revision="0009")
+            assert db.session.scalar(text("SELECT count(*) FROM survey_responses")) == 1
+            assert "skm_followups" not in sa_inspect(db.engine).get_table_names()
+            db.session.remove()
     finally:
         with app.app_context():
             db.session.remove()
