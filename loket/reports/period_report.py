@@ -29,6 +29,10 @@ class Ratings:
 
     counts: dict[int, int]
 
+    @classmethod
+    def empty(cls) -> "Ratings":
+        return cls({1: 0, 2: 0, 3: 0, 4: 0})
+
     @property
     def total(self) -> int:
         return sum(self.counts.values())
@@ -48,7 +52,7 @@ def _ratings(period: Period, office_id: int, column) -> dict[int | None, Ratings
     )
     found: dict[int | None, Ratings] = {}
     for key, score, count in rows:
-        found.setdefault(key, Ratings({1: 0, 2: 0, 3: 0, 4: 0})).counts[int(score)] += count
+        found.setdefault(key, Ratings.empty()).counts[int(score)] += count
     return found
 
 
@@ -165,7 +169,7 @@ def build(period: Period, office_id: int) -> PeriodReport:
                                      sum(c.overdue for c in complaints.values()))
         else:
             counts = complaints.get(service_id, ComplaintCounts())
-        rate = rate or Ratings({1: 0, 2: 0, 3: 0, 4: 0})
+        rate = rate or Ratings.empty()
         return [row.result.ikm_converted if row else None, row.result.grade if row else None,
                 row.result.respondents if row else 0, rate.total, rate.average,
                 *[rate.counts[s] for s in range(1, 5)], counts.received, counts.answered, counts.overdue]
@@ -199,12 +203,12 @@ def build(period: Period, office_id: int) -> PeriodReport:
                      note=_("Kunjungan dihitung di loket yang menyelesaikannya. SKM tidak dapat dibagi per loket: "
                             "kuesionernya anonim."))
     for counter, f in now.counters:
-        rate = counter_ratings.get(counter.id) or Ratings({1: 0, 2: 0, 3: 0, 4: 0})
+        rate = counter_ratings.get(counter.id) or Ratings.empty()
         counters.add(counter.name, *_visit_values(f)[1:], rate.total, rate.average)
     officers = Table("petugas", _("Per petugas"), [Column("officer", _("Petugas")), *_visit_columns()[1:], *extra])
     names = display_names(officer_id for officer_id, _f in now.officers)
     for officer_id, f in sorted(now.officers, key=lambda item: names.get(item[0], "").lower()):
-        rate = officer_ratings.get(officer_id) or Ratings({1: 0, 2: 0, 3: 0, 4: 0})
+        rate = officer_ratings.get(officer_id) or Ratings.empty()
         officers.add(names.get(officer_id, f"#{officer_id}"), *_visit_values(f)[1:], rate.total, rate.average)
 
     history = [(p, (ikm if p == period else _ikm_rows(p, office_id))[None].result.ikm_converted)
@@ -213,9 +217,9 @@ def build(period: Period, office_id: int) -> PeriodReport:
 
 
 def _sum_ratings(groups) -> Ratings:
-    total = {1: 0, 2: 0, 3: 0, 4: 0}
+    total = Ratings.empty()
     for group in groups:
         for score, count in group.counts.items():
-            total[score] += count
-    return Ratings(total)
+            total.counts[score] += count
+    return total
 
