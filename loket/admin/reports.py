@@ -47,7 +47,7 @@ def _context(office, period: Period) -> dict:
     today = local_day()
     return {"report_office": office, "offices": offices, "kantor": office.code if offices else None,
             "period": period, "period_label": period_label(period), "closed": period.closed(today),
-            "letterhead": settings.letterhead(office.id), "printed_at": to_local(utcnow()), "zone": zone_abbreviation(),
+            "head": settings.letterhead(office.id), "printed_at": to_local(utcnow()), "zone": zone_abbreviation(),
             "shortcuts": [(_("Hari ini"), today.isoformat()), (_("Bulan ini"), f"{today:%Y-%m}"),
                           (_("Semester ini"), f"{today.year}-S{1 if today.month < 7 else 2}"),
                           (_("Tahun ini"), str(today.year))],
@@ -73,20 +73,22 @@ def _fmt(kind: str):
     return lambda value: tables.shown(value, kind)
 
 
-def _period_charts(report: period_report.PeriodReport) -> list:
+def _period_charts(report: period_report.PeriodReport) -> list[tuple[str, object]]:
+    """(caption, SVG) of each chart of the period report: arrivals by hour, waits per service, IKM trend."""
     found = report.breakdown
     hours = range(min(found.arrivals_by_hour, default=7), max(found.arrivals_by_hour, default=15) + 1)
-    drawn = [charts.bar_chart([(f"{h:02d}", found.arrivals_by_hour.get(h, 0)) for h in hours],
-                              title=_("Kedatangan menurut jam (%(zone)s)", zone=zone_abbreviation()),
-                              desc=_("Jumlah tiket yang diambil per jam pada periode ini."), fmt=_fmt("int"))]
+    title = _("Kedatangan menurut jam (%(zone)s)", zone=zone_abbreviation())
+    drawn = [(title, charts.bar_chart([(f"{h:02d}", found.arrivals_by_hour.get(h, 0)) for h in hours], title=title,
+                                      desc=_("Jumlah tiket yang diambil per jam pada periode ini."), fmt=_fmt("int")))]
     labels = [f"{low}–{high}" for low, high in zip(WAIT_BINS, WAIT_BINS[1:])] + [f"≥ {WAIT_BINS[-1]}"]
     for service, figures in found.services:
         if figures.done:
-            drawn.append(charts.bar_chart(list(zip(labels, found.wait_bins[service.id])),
-                                          title=_("Sebaran waktu tunggu: %(service)s", service=service.code),
-                                          desc=service.name, unit=_("menit"), fmt=_fmt("int")))
-    drawn.append(charts.line_chart([(p.key, value) for p, value in report.trend],
-                                   title=_("IKM konversi periode terakhir"), minimum=25, maximum=100, fmt=_fmt("score")))
+            title = _("Sebaran waktu tunggu (menit): %(service)s", service=f"{service.code} {service.name}")
+            drawn.append((title, charts.bar_chart(list(zip(labels, found.wait_bins[service.id])), title=title,
+                                                  unit=_("menit"), fmt=_fmt("int"))))
+    title = _("IKM konversi periode terakhir")
+    drawn.append((title, charts.line_chart([(p.key, value) for p, value in report.trend], title=title, minimum=25,
+                                           maximum=100, fmt=_fmt("score"))))
     return drawn
 
 
@@ -112,10 +114,10 @@ def report_export(kind: str):
 
 
 def _skm_chart(built: skm.SkmReport):
-    return charts.hbar_chart([(f"{e.element.code} {skm.element_name(e.element)}", e.nrr)
-                              for e in built.overall.elements] or [(e.code, None) for e in ELEMENTS],
-                             title=_("Nilai rata-rata (NRR) per unsur"), minimum=1.0, maximum=4.0, fmt=_fmt("score"),
-                             marks=[(3.0644, "B"), (3.5324, "A")])
+    title = _("Nilai rata-rata (NRR) per unsur")
+    items = [(f"{e.element.code} {skm.element_name(e.element)}", e.nrr) for e in built.overall.elements]
+    return title, charts.hbar_chart(items or [(e.code, None) for e in ELEMENTS], title=title, minimum=1.0, maximum=4.0, fmt=_fmt("score"),
+                                    marks=[(3.0644, "B"), (3.5324, "A")])
 
 
 def _skm_page(office, period: Period, form: FollowUpForm | None = None, status: int = 200):

@@ -97,7 +97,7 @@ def hbar_chart(items: Sequence[tuple[str, float | None]], *, title: str, desc: s
         parts.append(_text(at, top - 10, label, cls="mark-label", bold=True))
     for i, ((label, _), value) in enumerate(zip(items, values)):
         y0 = top + i * row
-        parts.append(_text(left, y0 + 14, label, anchor="start", cls="label", halo=True))
+        parts.append(_text(left, y0 + 14, label, anchor="start", cls="label"))
         if value is None:
             parts.append(_text(left + 4, y0 + 31, "–", anchor="start", fill=MUTED, cls="value"))
             continue
@@ -142,7 +142,7 @@ def line_chart(points: Sequence[tuple[str, float | None]], *, title: str, desc: 
         else:
             parts.append(f'<circle class="point" fill="{BAR}" stroke="#ffffff" stroke-width="1.5"'
                          f' data-value="{float(value)!r}" cx="{_n(cx)}" cy="{_n(y(value))}" r="4.5"/>')
-            parts.append(_text(cx, y(value) - 10, fmt(value), cls="value", halo=True))
+            parts.append(_text(cx, y(value) - 10, fmt(value), cls="value"))
         parts.append(_text(cx, bottom + 18, label, cls="label"))
     parts.append(_line(left, bottom, right, bottom, INK))
     return _svg("line", height, parts, title, desc, id_prefix)
@@ -183,11 +183,9 @@ def _no_data(left: float, top: float, right: float, bottom: float) -> list[str]:
 
 
 def _text(x: float, y: float, content: str, *, anchor: str = "middle", fill: str = INK, cls: str = "",
-          size: int = FONT, bold: bool = False, halo: bool = False) -> str:
+          size: int = FONT, bold: bool = False) -> str:
     extra = (f' class="{cls}"' if cls else "") + (f' font-size="{size}"' if size != FONT else "")
     extra += ' font-weight="bold"' if bold else ""
-    # a white outline keeps text readable where it crosses a gridline or a reference line
-    extra += ' stroke="#ffffff" stroke-width="3" paint-order="stroke"' if halo else ""
     return f'<text x="{_n(x)}" y="{_n(y)}" text-anchor="{anchor}" fill="{fill}"{extra}>{escape(content)}</text>'
 
 

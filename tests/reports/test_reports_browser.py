@@ -1,7 +1,5 @@
 """Issue 11's "Done when" in headless Chromium: a supervisor opens the semester report and Laporan hasil SKM,
 downloads XLSX and CSV (equal to the page cell by cell) and prints them (no navigation, the whole IKM table).
-
-The data is the generated half year of tests/reports/history.py, written into the live server's database.
 """
 from __future__ import annotations
 
@@ -9,7 +7,6 @@ import csv
 import functools
 import io
 import re
-from urllib.parse import quote
 
 import openpyxl
 import pypdfium2
@@ -17,6 +14,7 @@ import pytest
 
 from history import generate, write
 from loket.extensions import db
+from loket.offices import settings
 from loket.offices.scope import default_office
 from loket.reports.tables import DECIMALS
 
@@ -27,6 +25,9 @@ PERIOD = "2026-S1"
 PRINTABLE_WIDTH = int((297 - 2 * 12) / 25.4 * 96)
 NAVIGATION = ("Ringkasan", "Log audit", "Keluar", "Tampilkan", "Unduh XLSX", "Simpan rencana tindak lanjut")
 ELEMENTS = [f"U{n}" for n in range(1, 10)]
+LETTERHEAD = {"report_header": "PEMERINTAH KABUPATEN KLUNGKUNG\nSEKRETARIAT DAERAH",
+              "head_title": "Kepala Bagian Pengadaan Barang/Jasa", "head_name": "I Made Contoh, S.T.",
+              "head_nip": "19700101 199503 1 001"}
 
 # Each report table as the browser shows it: its key, title, header labels and column kinds (the header
 # cells' kind-* class), and its rows (the "no data" row left out) as [data-column, visible text] pairs.
@@ -41,26 +42,32 @@ TABLES_JS = """() => [...document.querySelectorAll("table[data-table]")].map((ta
 
 
 @functools.cache
-def history():
+def generated():
+    """tests/reports/history.py's half year, made once for both tests."""
     return generate()
 
 
 @pytest.fixture
-def semester(app, make_user):
-    """The generated history in the live server's database, and a supervisor of its office."""
+def office_name(app, make_user) -> str:
+    """The office with the generated history in the live server's database, its letterhead and a supervisor."""
     with app.app_context():
-        write(history(), default_office().id)
+        office = default_office()
+        write(generated(), office.id)
+        settings.update(office, LETTERHEAD, actor=None)
+        name = office.name
         db.session.remove()
     make_user("kepala", role="supervisor", counters=())
+    return name
 
 
 @pytest.fixture
-def supervisor(browser, live_server, semester):
+def supervisor(browser, live_server, office_name):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
     page = context.new_page()
     page.js_errors = []
     page.on("pageerror", lambda exc: page.js_errors.append(str(exc)))
-    page.on("console", lambda message: message.type == "error" and page.js_errors.append(message.text))
+    page.on("console", lambda message: "Content Security Policy" in message.text
+            and page.js_errors.append(message.text))   # a blocked style or script
     page.goto(f"{live_server.url}/login")
     page.fill("input[name=username]", "kepala")
     page.fill("input[name=password]", "rahasia-123")
@@ -149,6 +156,14 @@ def assert_no_navigation(texts: list[str]) -> None:
         assert not any(label in text for text in texts), f"{label!r} is printed"
 
 
+def assert_letterhead(texts: list[str], office_name: str) -> None:
+    """The office's letterhead opens the first page; the head of section signs on the last."""
+    for line in [*LETTERHEAD["report_header"].splitlines(), office_name]:
+        assert line in texts[0], f"letterhead line {line!r} is not printed on page 1"
+    for line in (LETTERHEAD["head_title"], LETTERHEAD["head_name"], "NIP " + LETTERHEAD["head_nip"]):
+        assert line in texts[-1], f"signature line {line!r} is not printed on the last page"
+
+
 def assert_page_numbers(texts: list[str]) -> None:
     for number, text in enumerate(texts, start=1):
         assert f"{number} / {len(texts)}" in text, f"page {number} has no '{number} / {len(texts)}' footer"
@@ -156,7 +171,8 @@ def assert_page_numbers(texts: list[str]) -> None:
 
 # --- tests ------------------------------------------------------------------------------------------
 
-def test_semester_report_downloads_equal_the_page_and_it_prints_with_its_charts(live_server, supervisor, artifacts):
+def test_semester_report_downloads_equal_the_page_and_it_prints_with_its_charts(live_server, office_name, supervisor,
+                                                                               artifacts):
     page = supervisor
     page.goto(f"{live_server.url}/admin/laporan?periode={PERIOD}")
     shown, _book, _sections = assert_downloads_equal_page(page)
@@ -169,16 +185,18 @@ def test_semester_report_downloads_equal_the_page_and_it_prints_with_its_charts(
     assert page.locator("main img, main canvas, main object, main iframe").count() == 0
     page.screenshot(path=str(artifacts / "report-semester.png"), full_page=True)
 
-    _pdf, texts = printed(page); print("\n=====\n".join(texts))
+    _pdf, texts = printed(page)
     assert_no_navigation(texts)
+    assert_letterhead(texts, office_name)
     assert_page_numbers(texts)
-    everything = " ".join(texts); print("\n=====\n".join(texts))
+    everything = " ".join(texts)
     for chart in charts:
         assert chart["title"] in everything, f"chart {chart['title']!r} is not in the printed report"
     assert page.js_errors == []
 
 
-def test_skm_report_follow_up_downloads_print_and_public_page(live_server, supervisor, artifacts):
+def test_skm_report_follow_up_downloads_print_and_public_page(browser, live_server, office_name, supervisor,
+                                                              artifacts):
     page = supervisor
     plan = "Unsur U3 (waktu pelayanan): loket helpdesk kedua dibuka tiap Senin, oleh Kasubag, mulai Agustus 2026."
     page.goto(f"{live_server.url}/admin/laporan/skm?periode={PERIOD}")
@@ -196,23 +214,27 @@ def test_skm_report_follow_up_downloads_print_and_public_page(live_server, super
     # The public page publishes the closed semester: IKM per service as the report shows it, and the plan.
     ikm = {row[0][1].split()[0]: dict(row) for row in tables["ikm"]["rows"]}
     overall = ikm.pop("Seluruh")
-    public = page.context.new_page()
+    visitor = browser.new_context(viewport={"width": 1280, "height": 900})   # nobody logged in
+    public = visitor.new_page()
     public.goto(f"{live_server.url}/hasil-skm")
-    semester = public.locator(f"section[data-period='{PERIOD}']")
-    assert plan in semester.inner_text()
-    assert semester.locator(".ikm-overall").inner_text() == overall["ikm_converted"]
+    section = public.locator(f"section[data-period='{PERIOD}']")
+    assert plan in section.inner_text()
+    assert section.locator(".ikm-overall").inner_text() == overall["ikm_converted"]
     published = {row.get_attribute("data-service"): row.locator(".ikm-value").inner_text()
-                 for row in semester.locator("tr[data-service]").all()}
+                 for row in section.locator("tr[data-service]").all()}
     assert published == {code: row["ikm_converted"] for code, row in ikm.items() if row["respondents"] != "0"}
     public.screenshot(path=str(artifacts / "skm-public.png"), full_page=True)
+    visitor.close()
 
     # Printed on A4 landscape: the IKM table fits the printable width ...
     page.set_viewport_size({"width": PRINTABLE_WIDTH, "height": 900})
     page.emulate_media(media="print")
     scroll, room = page.eval_on_selector("table[data-table=ikm]", "t => [t.scrollWidth, t.parentElement.clientWidth]")
     assert scroll <= room, f"the IKM table is {scroll} px wide in print, the page has {room} px"
-    pdf, texts = printed(page); print("\n=====\n".join(texts))
+    pdf, texts = printed(page)
+    pdf[0].render(scale=2).to_pil().save(artifacts / "skm-report-print.png")
     assert_no_navigation(texts)
+    assert_letterhead(texts, office_name)
     assert_page_numbers(texts)
     # ... and is whole on the page(s) it is printed on: every element, the conversion, the total row and its
     # nine NRR values in their order.
@@ -223,5 +245,4 @@ def test_skm_report_follow_up_downloads_print_and_public_page(live_server, super
         assert re.search(rf"(?<!\w){re.escape(header)}(?!\w)", where), f"{header!r} is not printed with the IKM table"
     total = [overall[element.lower()] for element in ELEMENTS]
     assert " ".join(total) in where, f"the total row's NRR {total} are not printed in a row"
-    pdf[0].render(scale=2).to_pil().save(artifacts / "skm-report-print.png")
     assert page.js_errors == [] and plan in " ".join(texts)
