@@ -30,6 +30,8 @@ SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 # [office] keys stored in columns, with the columns' lengths (0: unlimited).
 OFFICE_COLUMNS = {"name": 200, "short_name": 120, "address": 300, "phone": 60, "maklumat": 0}
 SERVICE_NAME_CHARS = 200
+# Optional `short_name` of a service: what a TV tile and a kiosk button show (Service.short_name).
+SHORT_NAME_CHARS = 40
 MAX_DEPTH = 32  # tables and lists inside each other; a standard needs four or five
 MINUTES_MAX = 2**31 - 1
 
@@ -103,6 +105,10 @@ def _check_service(service: dict, where: str, slugs: set[str]) -> None:
     name = service["name"]
     if not isinstance(name, str) or not name.strip() or len(name) > SERVICE_NAME_CHARS:
         raise CatalogueError(f"{where}: name must be text of 1 to {SERVICE_NAME_CHARS} characters")
+    short = service.get("short_name")
+    if short is not None and not (isinstance(short, str) and short.strip() and len(short.strip()) <= SHORT_NAME_CHARS):
+        raise CatalogueError(f"{where}: short_name must be text of 1 to {SHORT_NAME_CHARS} characters "
+                             f"(it is shown on the TV and the kiosk buttons); leave it out to use the name")
     requirements = service["requirements"]
     if not isinstance(requirements, list) or not all(
             isinstance(r, str) or (isinstance(r, dict) and isinstance(r.get("items", []), list)) for r in requirements):

@@ -17,6 +17,7 @@ WAITING, CALLED, SERVING, DONE, NO_SHOW, CANCELLED = "waiting", "called", "servi
 STATES = (WAITING, CALLED, SERVING, DONE, NO_SHOW, CANCELLED)
 ACTIVE_STATES = (WAITING, CALLED, SERVING)
 AT_COUNTER_STATES = (CALLED, SERVING)
+SERVICE_NAME_PREFIX = "Pelayanan "  # left out of a service's short name when its standard gives none
 
 counter_services = Table(
     "counter_services",
@@ -52,6 +53,16 @@ class Service(db.Model):
 
     def is_open_on(self, day: date) -> bool:
         return self.active and self.closed_on != day
+
+    @property
+    def short_name(self) -> str:
+        """The name for a TV tile or a kiosk button: the standard's `short_name`, else the name without
+        the "Pelayanan " every name of a standard tends to start with (it would say nothing on a tile)."""
+        short = (self.standard or {}).get("short_name")
+        if isinstance(short, str) and short.strip():
+            return short.strip()
+        head, rest = self.name[:len(SERVICE_NAME_PREFIX)], self.name[len(SERVICE_NAME_PREFIX):].strip()
+        return rest if head.lower() == SERVICE_NAME_PREFIX.lower() and rest else self.name
 
     def __repr__(self) -> str:
         return f"<Service {self.code} {self.slug}>"

@@ -161,7 +161,7 @@ def test_multi_office_services_page_per_office_with_a_way_back(app, client, mall
     assert rooms(html) == {f"office:{mall['first']}", f"office:{mall['id']}"}
     utama = client.get("/kiosk/mal/kantor/utama").get_data(as_text=True)
     assert tiles(utama) == ["A", "B", "C", "D", "E", "F"]
-    assert "Pelayanan Verifikasi Akun Baru" in utama and "Penerbitan Kartu Keluarga" not in utama
+    assert "Verifikasi Akun Penyedia" in utama and "Penerbitan Kartu Keluarga" not in utama
     # the htmx fragment of one office's services
     token_of(take(client, "B", office="dukcapil"))
     fragment = client.get("/kiosk/mal/kantor/dukcapil/layanan", headers={"HX-Request": "true"}).get_data(as_text=True)

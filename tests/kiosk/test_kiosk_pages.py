@@ -45,7 +45,7 @@ def test_home_lists_services_with_waiting_count_and_estimate(app, client):
     take(client, "A")
     html = client.get("/kiosk/1").get_data(as_text=True)
     tile = re.search(r'<li class="service-tile" data-code="A">(.*?)</li>', html, re.S).group(1)
-    assert "Pelayanan Verifikasi Akun Baru" in tile
+    assert "Verifikasi Akun Penyedia" in tile and "Pelayanan Verifikasi" not in tile  # the short name
     assert "Menunggu: 2 orang" in tile
     # two people ahead of a new visitor, 30 minutes each (the standard's promise), one counter
     assert "± 60 menit" in tile
