@@ -53,6 +53,7 @@ ACTION_LABELS = {
     "ticket.closed": N_("Selesai melayani"),
     "ticket.no_show": N_("Tidak hadir"),
     "ticket.transferred": N_("Dialihkan ke layanan lain"),
+    "ticket.priority": N_("Dijadikan prioritas"),
     "ticket.cancelled": N_("Tiket dibatalkan"),
 }
 # The filter's choices: a whole group ("officer.") or one action.

@@ -1,12 +1,17 @@
 """Login and logout pages for staff, and the answers to anonymous visitors and missing CSRF tokens."""
 from __future__ import annotations
 
+import logging
+import math
+import time
 from urllib.parse import urlsplit
 
 from flask import current_app, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
+from limits import parse_many
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import PasswordField, StringField, validators
@@ -15,10 +20,15 @@ from loket.auth import bp, sessions
 from loket.auth.models import ADMIN, OFFICER, SUPERVISOR, User
 from loket.extensions import db, htmx, limiter
 from loket.forms import Form, max_length
-from loket.web import error_response, page, role_required
+from loket.web import HTTP_MESSAGES, error_response, page, role_required
 
 DISABLED = {"", "0", "off", "none"}
+DEFAULT_LOGIN_LIMIT = "10/minute"
+# Wrong passwords are counted per account and address (LOKET_LOGIN_RATE_LIMIT), and this many times
+# as many per address alone: enough for an office behind one NAT, too few to try a password on every account.
+ADDRESS_FACTOR = 5
 MIN_PASSWORD = 8
+log = logging.getLogger(__name__)
 _DUMMY_HASH: list[str] = []
 
 
@@ -40,7 +50,33 @@ def _login_limit_off() -> bool:
 
 
 def _login_limit() -> str:
-    return "1000/second" if _login_limit_off() else str(current_app.config.get("LOKET_LOGIN_RATE_LIMIT", "10/minute"))
+    if _login_limit_off():
+        return "1000/second"  # Flask-Limiter parses the value even when exempt
+    value = str(current_app.config.get("LOKET_LOGIN_RATE_LIMIT", DEFAULT_LOGIN_LIMIT)).strip()
+    try:
+        parse_many(value)
+    except ValueError:
+        # A typo in the setting must not turn every login into a 500: keep the safe default.
+        log.error("LOKET_LOGIN_RATE_LIMIT=%r is not a rate limit (e.g. 10/minute); using %s", value, DEFAULT_LOGIN_LIMIT)
+        return DEFAULT_LOGIN_LIMIT
+    return value
+
+
+def _address_limit() -> str:
+    return ";".join(f"{item.amount * ADDRESS_FACTOR} per {item.multiples} {item.GRANULARITY.name}"
+                    for item in parse_many(_login_limit()))
+
+
+def _account_key() -> str:
+    """One account tried from one address: someone else's failures never lock this account's
+    owner out at another desk, nor lock other staff out at this one."""
+    name = (request.form.get("username") or "").strip()[:80].lower()
+    return f"{get_remote_address()}|{name}"
+
+
+def _refused(response) -> bool:
+    """Only a refused login counts against the limits; a right password never uses them up."""
+    return response.status_code == 401
 
 
 def _password_matches(user: User | None, password: str) -> bool:
@@ -62,7 +98,10 @@ class LoginForm(Form):
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"], exempt_when=_login_limit_off)
+@limiter.limit(_login_limit, key_func=_account_key, methods=["POST"], exempt_when=_login_limit_off,
+               deduct_when=_refused)
+@limiter.limit(_address_limit, key_func=get_remote_address, methods=["POST"], exempt_when=_login_limit_off,
+               deduct_when=_refused)
 def login():
     """The staff login form (plain POST, CSRF token in the form)."""
     form = LoginForm()
@@ -89,6 +128,22 @@ def login():
         return redirect(_safe_next(request.args.get("next"), current_user))
     form.password.data = ""  # never sent back
     return page("auth/login.html", form=form, error=error, status=401 if error else 200)
+
+
+@bp.errorhandler(429)
+def too_many_attempts(exc):
+    """Rate limited: on the login page, the page itself with the form and how long to wait."""
+    if request.endpoint != "auth.login":
+        return error_response(_(HTTP_MESSAGES[429]), 429)
+    breached = limiter.current_limit
+    seconds = max(1, math.ceil(breached.window.reset_time - time.time())) if breached is not None else 60
+    minutes = math.ceil(seconds / 60)
+    form = LoginForm()
+    form.password.data = ""
+    error = _("Terlalu banyak percobaan masuk. Coba lagi dalam %(minutes)s menit.", minutes=minutes)
+    response = page("auth/login.html", form=form, error=error, status=429)
+    response.headers["Retry-After"] = str(seconds)
+    return response
 
 
 @bp.route("/logout", methods=["POST"])

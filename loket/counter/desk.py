@@ -66,6 +66,20 @@ def ticket_at_counter(counter: Counter, expected_id: int | None = None) -> Ticke
     return ticket
 
 
+def ticket_for_priority(counter: Counter, ticket_id: int | None) -> Ticket:
+    """A ticket this counter may mark as priority: its visitor, or one in its services' queue (or
+    one that left it; `core.mark_priority` then says why not). Any other ticket is refused alike,
+    so a number of another counter or office is not revealed."""
+    if ticket_id is None:
+        raise InvalidInput(N_("Pilih tiket yang akan dijadikan prioritas."))
+    ticket = db.session.get(Ticket, ticket_id)
+    in_queue = (ticket is not None and ticket.office_id == counter.office_id and ticket.counter_id is None
+                and ticket.service_id in {s.id for s in counter.services})
+    if ticket is None or not (in_queue or ticket.counter_id == counter.id):
+        raise CounterNotAllowed(N_("Tiket itu tidak ada di antrean %(counter)s."), counter=counter.name)
+    return ticket
+
+
 # --- reading --------------------------------------------------------------------------------
 
 @dataclass

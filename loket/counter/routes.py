@@ -55,6 +55,7 @@ def _context(counter, *, note: str | None = None) -> dict:
         "targets": desk.transfer_targets(ticket, counter.office_id),
         "note": note,
         "state_label": lambda state: core.STATE_LABELS.get(state, state),
+        "priority_labels": core.PRIORITY_LABELS,
     }
 
 
@@ -170,6 +171,18 @@ def transfer(counter_id: int):
     ticket = core.transfer(ticket, target, note=request.form.get("note", "")[:2000], officer=current_user)
     return _desk(counter, note=_("%(number)s dialihkan ke %(service)s.", number=ticket.number,
                                  service=ticket.service.name))
+
+
+@bp.route("/<int:counter_id>/priority", methods=["POST"])
+@role_required(OFFICER)
+def priority(counter_id: int):
+    """Mark the visitor at the counter, or one in its queue, as priority for a reason the law names."""
+    counter = _counter(counter_id)
+    ticket = desk.ticket_for_priority(counter, _expected_ticket())
+    reason = (request.form.get("reason") or "").strip()[:20]
+    core.mark_priority(ticket, reason, officer=current_user, counter=counter)
+    return _desk(counter, note=_("%(number)s menjadi prioritas (%(reason)s).", number=ticket.number,
+                                 reason=_(core.PRIORITY_LABELS[reason])))
 
 
 @bp.route("/<int:counter_id>/pause", methods=["POST"])

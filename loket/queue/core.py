@@ -48,6 +48,14 @@ def N_(message: str) -> str:
 
 
 PRIORITY_REASONS = ("lansia", "disabilitas", "ibu_hamil", "anak", "korban_bencana")
+# The five groups the law names (UU 25/2009 art. 29), as staff and visitors read them.
+PRIORITY_LABELS = {
+    "lansia": N_("Lansia"),
+    "disabilitas": N_("Disabilitas"),
+    "ibu_hamil": N_("Ibu hamil"),
+    "anak": N_("Anak"),
+    "korban_bencana": N_("Korban bencana"),
+}
 
 # Which states each action may start from. Anything else is a TransitionNotAllowed (409).
 ALLOWED = {
@@ -382,6 +390,39 @@ def transfer(ticket: Ticket, target_code: str, *, note: str = "", officer=None) 
         rooms += (counter_room(from_counter.id),)
     commit_and_publish(_event("ticket.transferred", ticket, extra_rooms=rooms))
     return ticket
+
+
+def mark_priority(ticket: Ticket, reason: str, *, officer=None, counter: Counter | None = None) -> Ticket:
+    """Serve a ticket before the non-priority ones of its service, for one of `PRIORITY_REASONS`.
+
+    The officer marks a visitor at their counter (say, before a transfer) or one waiting for a
+    service their counters draw from; it keeps its place among the priority tickets by queue time.
+    `counter`: the desk it was done from (the log names it; default: the ticket's own counter)."""
+    if reason not in PRIORITY_REASONS:
+        raise InvalidInput(N_("Pilih alasan prioritas: lansia, disabilitas, ibu hamil, anak atau korban bencana."))
+    if counter is not None:
+        _check_counter(counter, officer)
+    if ticket.counter is not None:
+        _check_counter(ticket.counter, officer)
+    elif officer is not None and not any(officer.may_use_counter(c) for c in _counters_serving(ticket.service_id)):
+        raise CounterNotAllowed(N_("Tiket %(number)s bukan antrean loket Anda."), number=ticket.number)
+    if ticket.state not in ACTIVE_STATES:
+        raise TransitionNotAllowed(N_("Tiket %(number)s tidak lagi dalam antrean dan tidak bisa dijadikan prioritas."),
+                                   number=ticket.number)
+    if ticket.priority:
+        raise TransitionNotAllowed(N_("Tiket %(number)s sudah prioritas."), number=ticket.number)
+    ticket.priority = True
+    ticket.priority_reason = reason
+    _log(ticket, "priority", officer=officer, counter=counter or ticket.counter, data={"reason": reason})
+    commit_and_publish(_event("ticket.priority", ticket))
+    return ticket
+
+
+def _counters_serving(service_id: int) -> list[Counter]:
+    return list(db.session.scalars(
+        select(Counter).join(counter_services, counter_services.c.counter_id == Counter.id)
+        .where(counter_services.c.service_id == service_id, Counter.active.is_(True))
+    ))
 
 
 def cancel(ticket: Ticket, *, reason: str = "cancelled", officer=None) -> Ticket:

@@ -117,7 +117,7 @@ def test_login_is_rate_limited(client, staff):
         assert _login(client, password="tebakan").status_code == 401
     response = _login(client)  # even the right password waits now
     assert response.status_code == 429
-    assert "Terlalu banyak permintaan" in response.get_data(as_text=True)
+    assert "Terlalu banyak percobaan masuk" in response.get_data(as_text=True)
     assert client.get("/login").status_code == 200  # the form itself still opens
 
 

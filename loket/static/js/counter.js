@@ -16,13 +16,19 @@
     Loket.deskRefreshes = { workspace: 0, side: 0 };
 
     function busy() { return !!document.querySelector("#workspace .htmx-request, #workspace.htmx-request"); }
+    // An officer choosing a priority reason in the queue list: the list waits until they leave it.
+    function choosing() {
+      var side = document.getElementById("side"), active = document.activeElement;
+      return !!(side && active && active !== document.body && side.contains(active) && active.closest("details[open]"));
+    }
 
     function isStale(data) {
       var ws = document.getElementById("workspace");
       if (!ws || !data) { return false; }
       var shown = ws.dataset.number;
       var mine = data.counter === myCounter;
-      return (shown && data.number === shown && (data.state !== ws.dataset.state || String(data.call_count) !== ws.dataset.callCount)) ||
+      return (shown && data.number === shown && (data.state !== ws.dataset.state || String(data.call_count) !== ws.dataset.callCount ||
+                                                  (typeof data.priority === "boolean" && String(data.priority ? 1 : 0) !== ws.dataset.priority))) ||
         (mine && data.number && data.number !== shown && (data.state === "called" || data.state === "serving")) ||
         (mine && typeof data.paused === "boolean" && String(data.paused ? 1 : 0) !== ws.dataset.paused);
     }
@@ -38,6 +44,7 @@
           // officer typing a note is not interrupted by a swap that changes nothing.
           if (data && !isStale(data)) { what = "side"; }
         }
+        if (what === "side" && choosing()) { refresh("side"); return; }  // look again shortly
         Loket.deskRefreshes[what] += 1;
         var url = what === "workspace" ? root.dataset.workspaceUrl : root.dataset.sideUrl;
         htmx.ajax("GET", url, { target: "#" + what, swap: "outerHTML" });
@@ -51,7 +58,7 @@
 
     var handlers = {};
     ["ticket.issued", "ticket.called", "ticket.recalled", "ticket.serving", "ticket.no_show", "ticket.closed",
-     "ticket.transferred", "ticket.cancelled", "counter.paused", "counter.resumed", "counter.services",
+     "ticket.transferred", "ticket.cancelled", "ticket.priority", "counter.paused", "counter.resumed", "counter.services",
      // renamed or retired by an admin: the refresh shows the new name, or the desk's "not found" message
      "counter.changed", "counter.retired",
      "service.closed", "service.opened", "rating.recorded", "queue.closed"].forEach(function (name) {

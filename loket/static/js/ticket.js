@@ -63,8 +63,8 @@
   if (window.Loket && window.io) {
     var on = {};
     ["ticket.issued", "ticket.called", "ticket.recalled", "ticket.serving", "ticket.closed",
-     "ticket.no_show", "ticket.transferred", "ticket.cancelled", "counter.paused", "counter.resumed",
-     "queue.closed"]
+     "ticket.no_show", "ticket.transferred", "ticket.cancelled", "ticket.priority", "counter.paused",
+     "counter.resumed", "queue.closed"]
       .forEach(function (name) { on[name] = onEvent(name); });
     window.Loket.live({ rooms: rooms, on: on, resync: function () { refresh(150); } });
   }
