@@ -89,6 +89,10 @@ def from_environment(folder: Path) -> dict:
         "LOKET_LOGIN_RATE_LIMIT": env("LOKET_LOGIN_RATE_LIMIT", "10/minute"),
         "LOKET_SESSION_DAYS": env_int("LOKET_SESSION_DAYS", 30, minimum=1, unit="days"),
         "LOKET_RATING_TIMEOUT": env_int("LOKET_RATING_TIMEOUT", 60, minimum=1, unit="seconds"),
+        # A kiosk screen nobody touches goes home after IDLE seconds; a confirmation (a ticket's QR code,
+        # a complaint's code) after DONE seconds, so the next visitor cannot scan someone else's.
+        "LOKET_KIOSK_IDLE_SECONDS": env_int("LOKET_KIOSK_IDLE_SECONDS", 60, minimum=1, unit="seconds"),
+        "LOKET_KIOSK_DONE_SECONDS": env_int("LOKET_KIOSK_DONE_SECONDS", 20, minimum=1, unit="seconds"),
         "SESSION_COOKIE_SECURE": _bool(env("LOKET_SECURE_COOKIES")),
         # Reverse proxies in front of Loket whose X-Forwarded-For/-Proto/-Host are believed (0 = none).
         "LOKET_TRUSTED_PROXIES": env_int("LOKET_TRUSTED_PROXIES", 0, minimum=0, unit="proxies"),

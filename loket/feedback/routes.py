@@ -93,21 +93,15 @@ def _kiosk(kiosk_id: str | None):
     return kiosk if kiosk is not None and kiosk.active else None
 
 
-def _kiosk_idle() -> int:
-    """Seconds a kiosk shows a receipt or thank-you page before going home (no JavaScript needed)."""
-    return int(current_app.config.get("LOKET_KIOSK_IDLE_SECONDS") or 60)
-
-
-def _kiosk_home(kiosk) -> str | None:
-    """Where a kiosk goes back to after feedback (the kiosk area's page, if it exists yet)."""
+def _kiosk_screen(kiosk, office=None, *, done: bool = False) -> dict:
+    """Kiosk mode (`?kiosk=ID`): the kiosk's frame around the page (its header, a way home, the idle
+    timer back to its home in Bahasa Indonesia; `done`: a confirmation, which clears sooner). The page
+    extends kiosk/base.html when `kiosk_home` is set; on the phone and the web it is None."""
     if kiosk is None:
-        return None
-    for endpoint, values in (("kiosk.home", {"kiosk_id": kiosk.id}), ("kiosk.index", {})):
-        try:
-            return url_for(endpoint, **values)
-        except Exception:  # BuildError: the kiosk page is not there (yet) or takes other values
-            continue
-    return None
+        return {"kiosk": None, "kiosk_home": None}
+    from loket.kiosk.routes import screen_context
+
+    return screen_context(kiosk, office=office, done=done)
 
 
 # --- SKM survey -----------------------------------------------------------------------------
@@ -120,10 +114,10 @@ def _nonce() -> str:
 def _survey_page(form, *, ticket=None, status=200, kiosk=None, office=None, offices=()):
     """The questionnaire; without a ticket, for one office (its services to pick from). With several
     offices and none chosen yet, the page asks for the office first."""
+    context = {**_brand(ticket.service.office if ticket else office), **_kiosk_screen(kiosk, office)}
     return page("feedback/survey.html", form=form, nonce=_nonce(), ticket=ticket, survey_office=office,
-                offices=offices if len(offices) > 1 else [], status=status, kiosk=kiosk,
-                error=form.summary() if status == 400 else None,
-                **_brand(ticket.service.office if ticket else office))
+                offices=offices if len(offices) > 1 else [], status=status,
+                error=form.summary() if status == 400 else None, **context)
 
 
 @bp.after_request
@@ -131,6 +125,11 @@ def _no_token_in_referrer(response):
     # /t/<token>/survei carries the ticket's token, the only key to its page: keep it out of Referer.
     if request.path.startswith("/t/"):
         response.headers["Referrer-Policy"] = "no-referrer"
+    # A kiosk's page must not come back from the browser's history with what a visitor typed; an answer
+    # to a form post may repeat what was typed. (Not request.values: reading a refused body here is a 413
+    # raised while finishing the answer, i.e. a 500.)
+    if request.method != "GET" or request.args.get("kiosk"):
+        response.headers["Cache-Control"] = "no-store"
     return response
 
 
@@ -173,16 +172,15 @@ def survey_kiosk():
     try:
         survey_domain.submit(form.answers, service=form.chosen_service, nonce=request.form.get("nonce"))
     except survey_domain.AlreadySurveyed as exc:
-        return page("feedback/survey_done.html", status=409, already=True, kiosk=kiosk,
-                    kiosk_home=_kiosk_home(kiosk), kiosk_idle=_kiosk_idle(), message=queue_error_message(exc))
+        return page("feedback/survey_done.html", status=409, already=True, message=queue_error_message(exc),
+                    **_kiosk_screen(kiosk, office, done=True))
     return redirect(url_for("feedback.survey_thanks", kiosk=kiosk.id if kiosk else None), code=303)
 
 
 @bp.route("/survei/terima-kasih")
 def survey_thanks():
     kiosk = _kiosk(request.args.get("kiosk"))
-    return page("feedback/survey_done.html", already=False, kiosk=kiosk, kiosk_home=_kiosk_home(kiosk),
-                kiosk_idle=_kiosk_idle())
+    return page("feedback/survey_done.html", already=False, **_kiosk_screen(kiosk, done=True))
 
 
 # --- complaints -----------------------------------------------------------------------------
@@ -190,10 +188,10 @@ def survey_thanks():
 def _complaint_form(form, *, kiosk=None, office=None, offices=(), status=200):
     """The complaint form for one office (its services to relate to); with several offices and none
     chosen yet, the form asks for the office and offers the services once one is picked."""
-    return page("feedback/complaint_new.html", form=form, kiosk=kiosk, nonce=_nonce(), complaint_office=office,
+    return page("feedback/complaint_new.html", form=form, nonce=_nonce(), complaint_office=office,
                 offices=offices if len(offices) > 1 else [], category_labels=complaint_domain.CATEGORY_LABELS,
                 retention_days=complaint_domain.retention_days(office.id if office else None),
-                status=status, **_brand(office))
+                status=status, **{**_brand(office), **_kiosk_screen(kiosk, office)})
 
 
 @bp.route("/pengaduan/baru", methods=["GET", "POST"])
@@ -305,7 +303,7 @@ def complaint_track(code: str):
                 qr=qr_svg(url) if fresh else None, fresh=fresh, printed=request.args.get("cetak") == "1",
                 print_failed=request.args.get("cetak") == "0", repeated=request.args.get("ulang") == "1",
                 replied=request.args.get("balas") == "1",
-                kiosk=kiosk, kiosk_home=_kiosk_home(kiosk), kiosk_idle=_kiosk_idle(), **_track_context(complaint))
+                **{**_track_context(complaint), **_kiosk_screen(kiosk, complaint.office, done=True)})
 
 
 @bp.route("/pengaduan/<code>/balas", methods=["POST"])
@@ -325,5 +323,4 @@ def complaint_reply(code: str):
     complaint = complaint_domain.by_code(code)
     url = _public_url("feedback.complaint_track", code=complaint.code)
     return page("feedback/complaint_track.html", url=url, qr=None, fresh=False, printed=False, print_failed=False,
-                repeated=False, replied=False, kiosk=None, kiosk_home=None, kiosk_idle=_kiosk_idle(),
-                status=400, **_track_context(complaint, form))
+                repeated=False, replied=False, status=400, **_track_context(complaint, form), **_kiosk_screen(None))

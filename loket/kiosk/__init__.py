@@ -14,6 +14,5 @@ from loket.printers import jobs  # noqa: E402,F401  (registers the print retry w
 
 def init_app(app) -> None:
     app.register_blueprint(ticket_bp)
-    app.config.setdefault("LOKET_KIOSK_IDLE_SECONDS", 60)
     app.config.setdefault("LOKET_PRINT_RETRY_MINUTES", 5)
     app.config.setdefault("LOKET_TICKET_PAGE_DAYS", 30)

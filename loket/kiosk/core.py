@@ -25,10 +25,6 @@ from loket.timeutil import local_day
 
 N_ = core.N_
 
-# The priority groups the kiosk offers (UU 25/2009 pasal 29); the domain accepts a few more.
-KIOSK_PRIORITY_REASONS = ("lansia", "disabilitas", "ibu_hamil")
-
-
 @dataclass(frozen=True)
 class ServiceInfo:
     """One row of the kiosk's home screen (also the API's service listing)."""

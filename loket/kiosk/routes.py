@@ -28,27 +28,36 @@ from loket.reports import skm
 from loket.timeutil import utcnow
 from loket.web import error_response, fail, page, queue_error_message, role_required
 
-PRIORITY_LABELS = {
-    "lansia": "Lansia",
-    "disabilitas": "Disabilitas",
-    "ibu_hamil": "Ibu hamil",
-}
+def idle_seconds(*, done: bool = False) -> int:
+    """Seconds an untouched kiosk screen stays up: LOKET_KIOSK_IDLE_SECONDS, or for a confirmation
+    (`done`: a ticket's or complaint's QR code) LOKET_KIOSK_DONE_SECONDS, never longer than the first."""
+    idle = int(current_app.config.get("LOKET_KIOSK_IDLE_SECONDS") or 60)
+    return min(idle, int(current_app.config.get("LOKET_KIOSK_DONE_SECONDS") or 20)) if done else idle
 
 
-def _kiosk_page(template: str, kiosk, status: int = 200, *, office=None, **context) -> Response:
-    """A kiosk screen. `office`: the office it is about (the kiosk's only one, or the one the visitor
-    picked on a multi-office kiosk); None on a multi-office kiosk's office list."""
+def screen_context(kiosk, *, office=None, done: bool = False) -> dict:
+    """What `kiosk/base.html` needs around any kiosk screen (also the feedback pages in kiosk mode):
+    the header's office, the idle timer and `kiosk_home`, the home screen in Bahasa Indonesia that
+    every way home leads to. `office`: the office the screen is about (the kiosk's only one, or the
+    one the visitor picked on a multi-office kiosk); None on a multi-office kiosk's office list."""
     offices = kiosk_core.kiosk_offices(kiosk)
     several = len(offices) > 1
     if office is None and not several and offices:
         office = offices[0]
-    brand = (office.label if office is not None else "") or kiosk.name or kiosk.id
-    extra = {"office": office} if office is not None else {}
-    response = page(template, status=status, kiosk=kiosk, several_offices=several, brand=brand,
-                    # the office segment of URLs: only a multi-office kiosk names the office in its addresses
-                    office_code=office.code if several and office is not None else None,
-                    rooms=" ".join(office_room(o.id) for o in offices),
-                    idle_seconds=current_app.config.get("LOKET_KIOSK_IDLE_SECONDS", 60), **extra, **context)
+    context = dict(kiosk=kiosk, several_offices=several,
+                   brand=(office.label if office is not None else "") or kiosk.name or kiosk.id,
+                   # the office segment of URLs: only a multi-office kiosk names the office in its addresses
+                   office_code=office.code if several and office is not None else None,
+                   rooms=" ".join(office_room(o.id) for o in offices), idle_seconds=idle_seconds(done=done),
+                   kiosk_home=url_for("kiosk.home", kiosk_id=kiosk.id, lang="id"))
+    if office is not None:
+        context["office"] = office
+    return context
+
+
+def _kiosk_page(template: str, kiosk, status: int = 200, *, office=None, done: bool = False, **context) -> Response:
+    """A kiosk screen (never cached: a visitor's screen must not come back from the browser's history)."""
+    response = page(template, status=status, **screen_context(kiosk, office=office, done=done), **context)
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -99,7 +108,7 @@ def skm_results(kiosk_id: str):
     kiosk = kiosk_core.get_kiosk(kiosk_id)
     office = kiosk_core.kiosk_office(kiosk, (request.args.get("kantor") or "").strip()[:20] or None)
     return _kiosk_page("catalogue/skm_results.html", kiosk, office=office, base_template="kiosk/base.html",
-                       kiosk_home=url_for("kiosk.home", kiosk_id=kiosk.id), **skm.public_context(office))
+                       **skm.public_context(office))
 
 
 def _services_fragment(kiosk, office):
@@ -126,7 +135,7 @@ def office_services(kiosk_id: str, office_code: str):
 def _service_page(kiosk, office, code: str):
     info = kiosk_core.service_info(code, office)
     return _kiosk_page("kiosk/service.html", kiosk, office=office, info=info, std=info.service.standard or {},
-                       priority_labels=PRIORITY_LABELS, office_state=kiosk_core.office_open(office))
+                       priority_labels=core.PRIORITY_LABELS, office_state=kiosk_core.office_open(office))
 
 
 @bp.route("/<kiosk_id>/layanan/<code>")
@@ -164,7 +173,7 @@ def take_ticket(kiosk_id: str):
             return _home(kiosk, message=queue_error_message(exc), status=exc.status)
     if not code or len(code) > 10:
         return _home(kiosk, office=office, message=_("Pilih layanan terlebih dahulu."), status=400)
-    if reason is not None and reason not in kiosk_core.KIOSK_PRIORITY_REASONS:
+    if reason is not None and reason not in core.PRIORITY_LABELS:
         return _home(kiosk, office=office, message=_("Alasan prioritas tidak dikenal."), status=400)
     try:
         ticket, _job = kiosk_core.issue(kiosk, code, office=office.code if office else None, priority_reason=reason)
@@ -180,10 +189,15 @@ def confirmation(kiosk_id: str, token: str):
     ticket = kiosk_core.kiosk_ticket(kiosk, token)
     summary = core.ticket_status(ticket)
     url = ticket_url(ticket.token)
-    return _kiosk_page("kiosk/ticket.html", kiosk, office=ticket.service.office, ticket=ticket, summary=summary,
-                       url=url, qr=qr_svg(url),
-                       job=kiosk_core.latest_job_for(ticket), printer=jobs.printer_status(kiosk),
-                       priority_labels=PRIORITY_LABELS)
+    return _kiosk_page("kiosk/ticket.html", kiosk, office=ticket.service.office, done=True, ticket=ticket,
+                       summary=summary, url=url, qr=qr_svg(url), job=kiosk_core.latest_job_for(ticket),
+                       paperless=prints_nothing(kiosk), priority_labels=core.PRIORITY_LABELS)
+
+
+def prints_nothing(kiosk) -> bool:
+    """Whether the kiosk's printer puts no paper out (the preview and dummy printers only keep the
+    slip in memory): the screen then says to scan the QR code, never to take a ticket."""
+    return (kiosk.printer or {}).get("kind") in ("preview", "dummy")
 
 
 @bp.route("/<kiosk_id>/cetak/<int:job_id>")
@@ -193,7 +207,7 @@ def print_status(kiosk_id: str, job_id: int):
     job = jobs.get_job(job_id)
     if job is None or job.kiosk_id != kiosk.id:
         fail(404, _("Tugas cetak tidak ditemukan."))
-    return _kiosk_page("kiosk/_print_status.html", kiosk, job=job, printer=jobs.printer_status(kiosk))
+    return _kiosk_page("kiosk/_print_status.html", kiosk, done=True, job=job, paperless=prints_nothing(kiosk))
 
 
 def _back_home(message: str, status: int):

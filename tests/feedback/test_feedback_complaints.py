@@ -370,7 +370,11 @@ def test_response_time_is_configurable(app, ctx):
 def test_kiosk_receipt_goes_home_by_itself(app, ctx, client):
     app.config["LOKET_KIOSK_IDLE_SECONDS"] = 45
     at_kiosk = client.get(send(client, kiosk="1").headers["Location"]).get_data(as_text=True)
-    assert '<meta http-equiv="refresh" content="45;url=/kiosk/1">' in at_kiosk
+    # a receipt is a confirmation: it clears after the done time (20 s), sooner than the idle time
+    assert '<noscript><meta http-equiv="refresh" content="20;url=/kiosk/1?lang=id"></noscript>' in at_kiosk
+    app.config["LOKET_KIOSK_IDLE_SECONDS"] = 15  # never longer than the idle time
+    at_kiosk = client.get(send(client, kiosk="1").headers["Location"]).get_data(as_text=True)
+    assert '<noscript><meta http-equiv="refresh" content="15;url=/kiosk/1?lang=id"></noscript>' in at_kiosk
     on_phone = client.get(send(client).headers["Location"]).get_data(as_text=True)
     assert 'http-equiv="refresh"' not in on_phone
 

@@ -223,7 +223,7 @@ def test_racing_posts_of_one_complaint_form_store_one_complaint(ctx, monkeypatch
 def test_kiosk_thank_you_page_goes_home_by_itself(ctx, client):
     response = client.post("/survei", data=answers(service="A", kiosk="1"))
     thanks = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert '<meta http-equiv="refresh" content="60;url=/kiosk/1">' in thanks
+    assert '<noscript><meta http-equiv="refresh" content="20;url=/kiosk/1?lang=id"></noscript>' in thanks
 
 
 def test_survey_page_keeps_the_ticket_token_out_of_referrers(ctx, client):

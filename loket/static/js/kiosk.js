@@ -1,13 +1,32 @@
-/* Kiosk screen: idle timer back to the home screen (a multi-office kiosk's office list, and back to
- * Bahasa Indonesia), live waiting counts over Socket.IO (the `office:<id>` rooms of the kiosk's
- * offices, from #kiosk's data-rooms), and no double tickets from a double tap. The pages work without it. */
+/* Kiosk screen, a shared device: idle timer back to the home screen (a multi-office kiosk's office list,
+ * and back to Bahasa Indonesia), what a visitor typed never left for the next one, live waiting counts
+ * over Socket.IO (the `office:<id>` rooms of the kiosk's offices, from #kiosk's data-rooms), and no
+ * double tickets from a double tap. The pages work without it. */
 (function () {
   "use strict";
   var root = document.getElementById("kiosk");
   if (!root) { return; }
   var home = root.dataset.home;
-  var idleMs = Math.max(10, parseInt(root.dataset.idle || "60", 10)) * 1000;
+  var idleMs = Math.max(1, parseInt(root.dataset.idle || "60", 10)) * 1000;
   var timer = null;
+
+  // Empty every form on the page: typed text and choices back to how the page came from the server,
+  // typed text (also text re-shown after an error) emptied.
+  function clearForms() {
+    document.querySelectorAll("form").forEach(function (form) {
+      form.reset();
+      form.querySelectorAll("textarea, input[type=text], input[type=tel], input[type=email], input[type=search], input:not([type])")
+        .forEach(function (field) { field.value = ""; });
+      delete form.dataset.sent;
+      form.querySelectorAll("button").forEach(function (b) { b.disabled = false; });
+    });
+  }
+  // The page kept in the browser's history (back/forward cache) must hold nothing typed: empty it
+  // on the way out, and again should it be shown from that cache.
+  window.addEventListener("pagehide", clearForms);
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) { clearForms(); arm(); }
+  });
 
   function atHomeInIndonesian() {
     var homePath = home.split("?")[0];
@@ -15,13 +34,14 @@
   }
   function goHome() {
     if (atHomeInIndonesian()) { window.scrollTo(0, 0); arm(); return; }
+    clearForms();
     location.href = home;
   }
   function arm() {
     if (timer) { clearTimeout(timer); }
     timer = setTimeout(goHome, idleMs);
   }
-  ["pointerdown", "touchstart", "keydown", "scroll"].forEach(function (name) {
+  ["pointerdown", "touchstart", "keydown", "input", "scroll"].forEach(function (name) {
     document.addEventListener(name, arm, { passive: true });
   });
   arm();
