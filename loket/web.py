@@ -17,19 +17,29 @@ from loket.extensions import htmx
 from loket.queue.errors import QueueError
 
 
+# The pages a visitor opens on their own phone (the ticket's QR, the survey, complaints, the standard and
+# its published results) follow the phone's language; shared screens and staff pages start in the
+# office's language whatever their browser says (a visitor or officer switches with ?lang=).
+OWN_DEVICE_PATHS = ("/t/", "/pengaduan", "/survei", "/standar-pelayanan", "/hasil-skm", "/kantor/")
+
+
 def page(full: str, fragment: str | None = None, status: int = 200, **context) -> Response:
     """Render the fragment for an htmx request and the full page otherwise (Vary: HX-Request)."""
     template = fragment if (fragment and htmx) else full
     response = make_response(render_template(template, **context), status)
     response.headers["Vary"] = "HX-Request"
+    if request.path.startswith(OWN_DEVICE_PATHS):  # the language follows the browser there
+        response.headers["Vary"] = "HX-Request, Accept-Language"
     return response
 
 
 def select_locale() -> str:
-    """The visitor's chosen language (`?lang=`, kept in the session); outside a request (the command
-    line, a background job) the office's default."""
+    """The visitor's chosen language (`?lang=`, kept in the session), else on a visitor's own device the
+    browser's (`Accept-Language`); outside a request (the command line, a background job), on a shared
+    screen or a staff page, or for a language we lack, the office's default."""
+    default = current_app.config["BABEL_DEFAULT_LOCALE"]
     if not has_request_context():
-        return current_app.config["BABEL_DEFAULT_LOCALE"]
+        return default
     languages = current_app.config["LOKET_LANGUAGES"]
     wanted = request.args.get("lang")
     if wanted in languages:
@@ -37,7 +47,20 @@ def select_locale() -> str:
         return wanted
     if session.get("lang") in languages:
         return session["lang"]
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if not _on_own_device():
+        return default
+    return request.accept_languages.best_match(languages) or default
+
+
+def _on_own_device() -> bool:
+    """A visitor's page on their own phone: not a kiosk's feedback form (`?kiosk=ID` or its field)."""
+    if not request.path.startswith(OWN_DEVICE_PATHS):
+        return False
+    try:
+        posted = request.method == "POST" and request.form.get("kiosk")
+    except HTTPException:  # a refused body (too large): no form to read
+        posted = None
+    return not (request.args.get("kiosk") or posted)
 
 
 def wants_json() -> bool:

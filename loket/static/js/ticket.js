@@ -30,8 +30,19 @@
     } catch (e) { /* browsers may refuse sound without a tap first */ }
   }
 
+  // The status block is replaced on every refresh, so screen readers hear the call through the
+  // region that stays (#ticket-announce); a recall empties it first so the same words are read again.
+  var region = document.getElementById("ticket-announce");
+  function announce(text) {
+    if (!region) { return; }
+    region.textContent = "";
+    setTimeout(function () { region.textContent = text; }, 100);
+  }
+
   document.body.addEventListener("htmx:afterSettle", function () {
     var now = current();
+    var el = document.getElementById("ticket-status");
+    if (now.state !== last.state || now.calls !== last.calls) { announce(el ? el.dataset.announce || "" : ""); }
     if (now.state === "called" && (last.state !== "called" || now.calls !== last.calls)) { alertVisitor(); }
     document.body.dataset.ticketState = now.state || "";
     last = now;
