@@ -75,6 +75,9 @@ def create_app(config: dict | None = None) -> Flask:
     # Redis away (restart, upgrade) must not turn every rate-limited request (issuing, login) into a 500:
     # count in this process's memory meanwhile (limits then hold per process), back to Redis once it answers.
     app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+    # ... and Redis going away between a request's check and its deduction after the answer (the login
+    # counts only refused attempts) is logged, not a 500.
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
     limiter.init_app(app)
 
     from importlib import import_module
