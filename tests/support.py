@@ -213,3 +213,18 @@ def report_row(html: str, table: str, first: str) -> dict[str, str]:
         if next(iter(row.values()))[0].startswith(first):
             return {key: value for key, (value, _text) in row.items()}
     raise AssertionError(f"no row starting with {first!r} in table {table!r}")
+
+
+def read_shown(text: str, kind: str):
+    """A report cell as the page shows it in Indonesian ("3.200", "12,5", "+1,2", "–" for nothing)."""
+    import re
+
+    from loket.reports.tables import DECIMALS
+
+    if text == "–":
+        return None
+    if kind == "text":
+        return text
+    assert re.fullmatch(r"[+\-−]?\d{1,3}(\.\d{3})*(,\d+)?", text), f"not an Indonesian number: {text!r}"
+    number = text.replace(".", "").replace(",", ".").replace("−", "-")
+    return int(number) if DECIMALS[kind] == 0 else float(number)

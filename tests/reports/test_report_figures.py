@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections import Counter as Tally
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -22,7 +21,7 @@ from loket.offices.scope import default_office
 from loket.queue.models import Counter, Service
 from loket.reports import figures, period_report, skm
 from loket.reports.periods import parse_period
-from support import login, report_tables
+from support import login, read_shown, report_tables
 
 # [start, end) of each period and of the one before it, written out here rather than asked of loket.reports.
 PERIODS = {
@@ -265,17 +264,6 @@ def from_build(tables) -> dict[str, list[dict]]:
 
 def kinds_of(tables) -> dict[str, dict[str, str]]:
     return {t.key: {c.key: c.kind for c in t.columns} for t in tables}
-
-
-def read_shown(text: str, kind: str):
-    """A cell as the page shows it in Indonesian: "3.200", "12,5", "+1,2", "–"."""
-    if text == "–":
-        return None
-    if kind == "text":
-        return text
-    assert re.fullmatch(r"[+\-−]?\d{1,3}(\.\d{3})*(,\d+)?", text), f"not an Indonesian number: {text!r}"
-    number = text.replace(".", "").replace(",", ".").replace("−", "-")
-    return int(number) if kind in INTS else float(number)
 
 
 def from_page(html: str, kinds) -> dict[str, list[dict]]:

@@ -17,6 +17,7 @@ from loket.extensions import db
 from loket.offices import settings
 from loket.offices.scope import default_office
 from loket.reports.tables import DECIMALS
+from support import read_shown
 
 pytestmark = pytest.mark.browser
 
@@ -78,17 +79,6 @@ def supervisor(browser, live_server, office_name):
 
 
 # --- reading the page, the downloads and the PDF --------------------------------------------------
-
-def read_shown(text: str, kind: str):
-    """A cell as the page shows it in Indonesian ("3.200", "12,5", "+1,2", "–" for nothing)."""
-    if text == "–":
-        return None
-    if kind == "text":
-        return text
-    assert re.fullmatch(r"[+\-−]?\d{1,3}(\.\d{3})*(,\d+)?", text), f"not an Indonesian number: {text!r}"
-    number = text.replace(".", "").replace(",", ".").replace("−", "-")
-    return int(number) if DECIMALS[kind] == 0 else float(number)
-
 
 def read_plain(text: str, kind: str):
     """A CSV cell: a dot for decimals, empty for nothing."""
