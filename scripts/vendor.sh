@@ -7,6 +7,9 @@
 #     using whatever npm registry is configured (nothing is hard-coded here).
 #   * Copies dist/htmx.min.js         -> loket/static/vendor/htmx-2.0.11.min.js
 #     and    dist/socket.io.min.js    -> loket/static/vendor/socket.io-<ver>.min.js
+#   * `npm pack axe-core@4.14.1` for the accessibility tests only: dist axe.min.js
+#     and its LICENSE (MPL-2.0) -> tests/vendor/ (never served by the app;
+#     Playwright injects it into the page under test), with tests/vendor/VERSIONS.txt.
 #   * Writes loket/static/vendor/VERSIONS.txt with package, version, the npm
 #     integrity (sha512) and shasum (sha1) of each tarball, plus the sha256 of
 #     each vendored file.
@@ -18,10 +21,12 @@
 set -euo pipefail
 
 HTMX_VERSION="${HTMX_VERSION:-2.0.11}"
+AXE_VERSION="${AXE_VERSION:-4.14.1}"
 SOCKETIO_RANGE="4.8"
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENDOR="$ROOT/loket/static/vendor"
+TEST_VENDOR="$ROOT/tests/vendor"
 TMP="$(mktemp -d)"
 trap 'rm -rf "$TMP"' EXIT
 
@@ -54,6 +59,7 @@ pack() {
 
 pack htmx.org "$HTMX_VERSION"
 pack socket.io-client "$SOCKETIO_VERSION"
+pack axe-core "$AXE_VERSION"
 
 HTMX_OUT="htmx-${HTMX_VERSION}.min.js"
 SIO_OUT="socket.io-${SOCKETIO_VERSION}.min.js"
@@ -68,6 +74,15 @@ cp "$TMP/socket.io-client/package/dist/socket.io.min.js" "$VENDOR/$SIO_OUT"
   echo "htmx.org | ${HTMX_VERSION} | ${HTMX_OUT} | ${INTEGRITY[htmx.org]} | ${SHASUM[htmx.org]} | $(sha256sum "$VENDOR/$HTMX_OUT" | cut -d' ' -f1)"
   echo "socket.io-client | ${SOCKETIO_VERSION} | ${SIO_OUT} | ${INTEGRITY[socket.io-client]} | ${SHASUM[socket.io-client]} | $(sha256sum "$VENDOR/$SIO_OUT" | cut -d' ' -f1)"
 } > "$VENDOR/VERSIONS.txt"
+
+mkdir -p "$TEST_VENDOR"
+cp "$TMP/axe-core/package/axe.min.js" "$TEST_VENDOR/axe.min.js"
+cp "$TMP/axe-core/package/LICENSE" "$TEST_VENDOR/axe-core.LICENSE"
+{
+  echo "# Test-only vendored libraries, written by scripts/vendor.sh — do not edit by hand."
+  echo "# package | version | file | npm integrity | npm shasum (sha1) | sha256 of file"
+  echo "axe-core | ${AXE_VERSION} | axe.min.js | ${INTEGRITY[axe-core]} | ${SHASUM[axe-core]} | $(sha256sum "$TEST_VENDOR/axe.min.js" | cut -d' ' -f1)"
+} > "$TEST_VENDOR/VERSIONS.txt"
 
 echo "vendored into $VENDOR:"
 ls -l "$VENDOR"
