@@ -6,18 +6,44 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlencode
 
+from datetime import date, datetime
+
+from babel import dates
 from flask import request
-from flask_babel import format_datetime, get_locale
+from flask_babel import get_locale
 
 from loket.timeutil import to_local, zone_abbreviation
 
+# How a moment is shown, in the page's language: (date width, time width) as the locale writes them
+# (Indonesian "30 Nov 2026 14.05", English "Nov 30, 2026, 2:05 PM").
+STYLES = {"datetime": ("medium", "short"), "datetime_seconds": ("medium", "medium"), "date": ("medium", None),
+          "long_date": ("long", None), "full_date": ("full", None), "time": (None, "short"),
+          "time_seconds": (None, "medium")}
+
+
+def shown_moment(value: datetime | date | None, style: str = "datetime") -> str:
+    """A stored moment (naive UTC, or aware) in the office's time zone, or a calendar day, written the way
+    the current language writes it. `style` is one of STYLES or a Babel pattern ("EEEE, d MMMM y")."""
+    if value is None:
+        return ""
+    locale = get_locale() or "id"
+    if isinstance(value, datetime):
+        value = to_local(value).replace(tzinfo=None)
+    if style not in STYLES:
+        return dates.format_datetime(value, style, locale=locale) if isinstance(value, datetime) \
+            else dates.format_date(value, style, locale=locale)
+    date_width, time_width = STYLES[style]
+    day = dates.format_date(value, date_width, locale=locale) if date_width else ""
+    if not time_width or not isinstance(value, datetime):
+        return day
+    clock = dates.format_time(value, time_width, locale=locale)
+    if not date_width:
+        return clock
+    return dates.get_datetime_format(date_width, locale=locale).replace("{1}", day).replace("{0}", clock)
+
 
 def init_app(app) -> None:
-    @app.template_filter("local")
-    def local(value, fmt="dd-MM-yyyy HH:mm"):
-        if value is None:
-            return ""
-        return format_datetime(to_local(value).replace(tzinfo=None), fmt, rebase=False)
+    app.add_template_filter(shown_moment, "local")
 
     @app.context_processor
     def inject():

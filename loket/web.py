@@ -4,6 +4,7 @@ Views stay thin: parse input, call the domain, render with `page()`.
 """
 from __future__ import annotations
 
+from datetime import datetime
 from functools import wraps
 
 from flask import (Response, abort, current_app, has_request_context, jsonify, make_response, render_template, request,
@@ -14,6 +15,7 @@ from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
 from loket.extensions import htmx
+from loket.queue.core import N_
 from loket.queue.errors import QueueError
 
 
@@ -83,20 +85,24 @@ def error_response(message: str, status: int):
 
 
 def queue_error_message(exc: QueueError) -> str:
-    return gettext(exc.message, **exc.params) if exc.params else gettext(exc.message)
+    """The domain's message in the page's language; a moment in it is written as that language does."""
+    from loket.templating import shown_moment
+
+    params = {key: shown_moment(value) if isinstance(value, datetime) else value for key, value in exc.params.items()}
+    return gettext(exc.message, **params) if params else gettext(exc.message)
 
 
 HTTP_MESSAGES = {
-    400: "Permintaan tidak valid.",
-    401: "Silakan masuk terlebih dahulu.",
-    403: "Anda tidak berhak membuka halaman ini.",
-    404: "Halaman tidak ditemukan.",
-    405: "Metode tidak diizinkan untuk alamat ini.",
-    409: "Permintaan bertentangan dengan keadaan saat ini.",
-    413: "Data yang dikirim terlalu besar.",
-    415: "Jenis data tidak didukung.",
-    429: "Terlalu banyak permintaan. Mohon tunggu sebentar lalu coba lagi.",
-    500: "Terjadi kesalahan pada sistem. Silakan coba lagi.",
+    400: N_("Permintaan tidak valid."),
+    401: N_("Silakan masuk terlebih dahulu."),
+    403: N_("Anda tidak berhak membuka halaman ini."),
+    404: N_("Halaman tidak ditemukan."),
+    405: N_("Metode tidak diizinkan untuk alamat ini."),
+    409: N_("Permintaan bertentangan dengan keadaan saat ini."),
+    413: N_("Data yang dikirim terlalu besar."),
+    415: N_("Jenis data tidak didukung."),
+    429: N_("Terlalu banyak permintaan. Mohon tunggu sebentar lalu coba lagi."),
+    500: N_("Terjadi kesalahan pada sistem. Silakan coba lagi."),
 }
 
 

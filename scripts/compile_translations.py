@@ -26,7 +26,10 @@ def compiled(po_path: Path) -> bytes:
 def _messages(mo: bytes) -> dict:
     from babel.messages.mofile import read_mo
 
-    return {m.id: m.string for m in read_mo(io.BytesIO(mo)) if m.id}
+    def key(value):  # a plural message's id and strings are lists
+        return tuple(value) if isinstance(value, (list, tuple)) else value
+
+    return {key(m.id): key(m.string) for m in read_mo(io.BytesIO(mo)) if m.id}
 
 
 def main() -> int:

@@ -64,13 +64,16 @@ def test_committed_translations_are_compiled():
     from babel.messages.mofile import read_mo
     from babel.messages.pofile import read_po
 
+    def key(value):  # a plural message's id and strings are a tuple (.po) or a list (.mo)
+        return tuple(value) if isinstance(value, (list, tuple)) else value
+
     pos = list((ROOT / "loket").glob("**/translations/*/LC_MESSAGES/*.po"))
     assert pos
     for po in pos:
         with po.open("rb") as fh:
-            source = {m.id: m.string for m in read_po(fh) if m.id and m.string}
+            source = {key(m.id): key(m.string) for m in read_po(fh) if m.id and m.string}
         with po.with_suffix(".mo").open("rb") as fh:
-            built = {m.id: m.string for m in read_mo(fh) if m.id}
+            built = {key(m.id): key(m.string) for m in read_mo(fh) if m.id}
         assert built == source, f"run scripts/compile_translations.py ({po})"
 
 

@@ -317,13 +317,18 @@ def test_kiosk_says_when_the_office_opens_again(client, app):
         local = to_local(utcnow())
     opening_day = local.date() + timedelta(days=2)
     app.config["LOKET_OFFICE_HOURS"] = f"{hours.DAYS[opening_day.weekday()]} 08:00-12:00"
-    when = f"{opening_day:%d-%m-%Y} 08:00"
+    # Written as each language writes a moment: "2 Des 2026 08.00", "Dec 2, 2026, 8:00 AM".
+    month = opening_day.month - 1
+    when = f"{opening_day.day} {'Jan Feb Mar Apr Mei Jun Jul Agu Sep Okt Nov Des'.split()[month]} {opening_day.year} 08.00"
     html = client.get("/kiosk/1").get_data(as_text=True)
     assert f"Kantor sudah tutup. Antrean dibuka lagi {when}." in html
     response = client.post("/kiosk/1/tiket", data={"service": "A"})
     assert response.status_code == 409 and f"dibuka lagi {when}" in response.get_data(as_text=True)
     html = client.get("/kiosk/1?lang=en").get_data(as_text=True)
+    when = f"{'Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec'.split()[month]} {opening_day.day}, {opening_day.year}, 8:00\u202fAM"
     assert f"The office is closed. The queue opens again {when}." in html
+    response = client.post("/kiosk/1/tiket?lang=en", data={"service": "A"})
+    assert f"opens again {when}" in response.get_data(as_text=True)
 
 
 def test_serve_closes_earlier_days_on_start_up(tmp_path):

@@ -83,7 +83,8 @@ def _period_charts(report: period_report.PeriodReport) -> list[tuple[str, object
     labels = [f"{low}–{high}" for low, high in zip(WAIT_BINS, WAIT_BINS[1:])] + [f"≥ {WAIT_BINS[-1]}"]
     for service, figures in found.services:
         if figures.done:
-            title = _("Sebaran waktu tunggu (menit): %(service)s", service=f"{service.code} {service.name}")
+            named = f"{service.code} {service.name}"
+            title = _("Sebaran waktu tunggu (menit): %(service)s", service=named)
             drawn.append((title, charts.bar_chart(list(zip(labels, found.wait_bins[service.id])), title=title,
                                                   unit=_("menit"), fmt=_fmt("int"))))
     title = _("IKM konversi periode terakhir")

@@ -186,7 +186,7 @@ def add_ticket(service: Service, *, priority: bool = False, priority_reason: str
     if not office.open:
         if office.opens_at is not None:
             raise OfficeClosed(N_("Kantor sudah tutup. Antrean dibuka lagi %(when)s."),
-                               when=office.opens_at.strftime("%d-%m-%Y %H:%M"))
+                               when=office.opens_at)
         raise OfficeClosed(N_("Kantor sedang tutup."))
     if not service.is_open_on(day):
         raise ServiceClosed(N_("Layanan %(name)s sedang tutup hari ini."), name=service.name)

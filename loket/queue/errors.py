@@ -4,6 +4,8 @@ Messages are Indonesian msgids translated by the web layer (Flask-Babel), so the
 """
 from __future__ import annotations
 
+from datetime import datetime
+
 
 class QueueError(Exception):
     """Base: `message` is a sentence for a person, `status` the HTTP status it maps to."""
@@ -11,7 +13,9 @@ class QueueError(Exception):
     status = 400
 
     def __init__(self, message: str, **params):
-        super().__init__(message % params if params else message)
+        plain = {key: f"{value:%d-%m-%Y %H:%M}" if isinstance(value, datetime) else value
+                 for key, value in params.items()}  # for logs and the command line; pages translate
+        super().__init__(message % plain if params else message)
         self.message = message
         self.params = params
 

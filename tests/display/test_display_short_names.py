@@ -26,7 +26,7 @@ NUMBERS = ["#board .now-number", "#board .h-number", "#board .counter .c-number"
 
 
 def tile_names(html: str, css_class: str) -> list[str]:
-    return re.findall(rf'<span class="{css_class}">([^<]*)</span>', html)
+    return re.findall(rf'<span class="{css_class}"(?: lang="id")?>([^<]*)</span>', html)
 
 
 def test_tv_tiles_show_the_short_names_of_the_standard(client):

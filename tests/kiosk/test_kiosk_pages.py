@@ -84,7 +84,7 @@ def test_form_post_issues_a_ticket_and_shows_the_confirmation(app, client):
     html = client.get(f"/kiosk/1/tiket/{token}").get_data(as_text=True)
     assert re.search(r'id="ticket-number">A-001<', html)
     assert "Pelayanan Verifikasi Akun Baru Penyedia Barang/Jasa" in html
-    assert re.search(r"\d\d-\d\d-\d{4} \d\d:\d\d WITA", html)
+    assert re.search(r"\d{1,2} [A-Z][a-z]{2} \d{4} \d\d\.\d\d WITA", html)  # "1 Des 2026 07.30 WITA"
     assert re.search(r'id="ticket-ahead">0 orang<', html)
     assert re.search(r'id="ticket-wait">± 0 menit<', html)
     # the QR is drawn on screen and holds the ticket page's absolute URL from the public base URL
