@@ -87,6 +87,7 @@ def create_app(config: dict | None = None) -> Flask:
     # import time (once per process) so every app's server gets them in socketio.init_app.
     for module in ("loket.queue.models", "loket.auth.models", "loket.kiosk.models", "loket.display.models",
                    "loket.catalogue.models", "loket.offices.models", "loket.ops.models", "loket.reports.models",
+                   "loket.cases.models",
                    "loket.audit", "loket.sockets",
                    # periodic jobs register with the scheduler when their module is imported
                    "loket.queue.closing", "loket.ops.backup"):

@@ -38,6 +38,11 @@ def ticket_room(token: str) -> str:
     return f"ticket:{token}"
 
 
+def case_room(token: str) -> str:
+    """One case's public tracking page: its token is the key, like a ticket's."""
+    return f"case:{token}"
+
+
 def counter_room(counter_id: int) -> str:
     return f"counter:{counter_id}"
 

@@ -1,9 +1,10 @@
 """Socket.IO connection handling: which rooms a screen may join.
 
 Rooms: `office:<id>` and `service:<id>` (public queue news of one office, one service),
-`ticket:<token>` (a visitor's own ticket), `display:<id>`, `counter:<id>` (logged-in officers assigned
-to it, in its office), `rate:<id>` (a counter's rating screen: a browser paired with that counter, or
-its officer), `complaints:<office id>` (logged-in staff of that office). Areas add their own handlers.
+`ticket:<token>` (a visitor's own ticket), `case:<token>` (a case's tracking page), `display:<id>`,
+`counter:<id>` (logged-in officers assigned to it, in its office), `rate:<id>` (a counter's rating
+screen: a browser paired with that counter, or its officer), `complaints:<office id>` (logged-in staff
+of that office). Areas add their own handlers.
 """
 from __future__ import annotations
 
@@ -50,6 +51,10 @@ def _allowed(room: str) -> bool:
         return db.session.get(Service, int(key)) is not None
     if kind == "ticket":
         return db.session.scalar(select(Ticket.id).where(Ticket.token == key)) is not None
+    if kind == "case":  # a case's public tracking page: its token is the key
+        from loket.cases.models import Case
+
+        return len(key) <= 32 and db.session.scalar(select(Case.id).where(Case.token == key)) is not None
     if kind == "complaint":  # a complaint's public tracking page: the code is its key
         from loket.feedback.models import Complaint
 

@@ -133,6 +133,10 @@ def parse_upload(raw: bytes, filename: str) -> dict:
 
 def _text(item) -> str:
     """A list item as one line (a requirement may be a table with its own items)."""
+    if isinstance(item, dict) and "name" in item:  # a case milestone: name, days and unit, or its variants
+        variants = ", ".join(f"{v.get('name')} {v.get('days')}" for v in item.get("variants", []) or [])
+        days = f"{item['days']} " if item.get("days") else ""
+        return f"{item['name']}: {days}{item.get('unit', '')}" + (f" ({variants})" if variants else "")
     if isinstance(item, dict):
         subs = [str(s) for s in item.get("items", []) or []]
         return str(item.get("text") or item.get("label") or "") + (": " + "; ".join(subs) if subs else "")

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from loket.cases import milestones as case_rules
 from loket.catalogue.models import Office
 from loket.events import DomainEvent, commit_and_publish
 from loket.extensions import db
@@ -34,6 +35,12 @@ SERVICE_NAME_CHARS = 200
 SHORT_NAME_CHARS = 40
 MAX_DEPTH = 32  # tables and lists inside each other; a standard needs four or five
 MINUTES_MAX = 2**31 - 1
+# Case milestones ([[services.milestones]]), their lead time and intake channels (loket.cases.milestones).
+MILESTONE_KEYS = {"key", "name", "days", "unit", "variants"}
+VARIANT_KEYS = {"key", "name", "days"}  # the unit is the milestone's
+MILESTONES_MAX, VARIANTS_MAX, INTAKE_MAX = 30, 10, 10
+MILESTONE_NAME_CHARS, INTAKE_LABEL_CHARS = 300, 100
+MILESTONE_DAYS_MAX = 3650
 
 
 class CatalogueError(ValueError):
@@ -127,6 +134,113 @@ def _check_service(service: dict, where: str, slugs: set[str]) -> None:
             and all(isinstance(i, str) and 1 <= len(i.strip()) <= DESK_CHECKLIST_ITEM_CHARS for i in checklist)):
         raise CatalogueError(f"{where}: {DESK_CHECKLIST} must list at most {DESK_CHECKLIST_ITEMS} texts of "
                              f"1 to {DESK_CHECKLIST_ITEM_CHARS} characters")
+    _check_milestones(service, where)
+
+
+def _days(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MILESTONE_DAYS_MAX
+
+
+def _key(value) -> bool:
+    return isinstance(value, str) and bool(case_rules.KEY.match(value))
+
+
+def _named(value, chars: int) -> bool:
+    return isinstance(value, str) and 1 <= len(value.strip()) <= chars
+
+
+def _check_milestones(service: dict, where: str) -> None:
+    """A service's case milestones, lead time and intake channels, when it has them: what
+    `loket.cases` needs to compute due dates. Visit-only services have none of the three."""
+    items = service.get("milestones")
+    if items is None:
+        for key in ("lead_time", "intake"):
+            if key in service:
+                raise CatalogueError(f"{where}: {key} needs milestones; a service without [[services.milestones]] "
+                                     f"is served at the counter only")
+        return
+    if not isinstance(items, list) or not items or not all(isinstance(i, dict) for i in items):
+        raise CatalogueError(f"{where}: milestones must be one or more [[services.milestones]] tables")
+    if len(items) > MILESTONES_MAX:
+        raise CatalogueError(f"{where}: at most {MILESTONES_MAX} milestones")
+    units = " or ".join(f"'{u}'" for u in case_rules.UNITS)
+    keys: set[str] = set()
+    for number, item in enumerate(items, 1):
+        key = item.get("key")
+        if not _key(key):
+            raise CatalogueError(f"{where}: milestone #{number} needs a key of lower-case letters, digits and '_' "
+                                 f"(at most 40, starting with a letter)")
+        here = f"{where}: milestone '{key}'"
+        if key in keys:
+            raise CatalogueError(f"{here} is listed twice (keys must differ)")
+        keys.add(key)
+        unknown = sorted(set(item) - MILESTONE_KEYS)
+        if unknown:
+            raise CatalogueError(f"{here}: unknown key '{unknown[0]}' "
+                                 f"(a milestone has {', '.join(sorted(MILESTONE_KEYS))})")
+        if not _named(item.get("name"), MILESTONE_NAME_CHARS):
+            raise CatalogueError(f"{here} needs a name of 1 to {MILESTONE_NAME_CHARS} characters")
+        if item.get("unit") not in case_rules.UNITS:
+            raise CatalogueError(f"{here}: unknown unit {item.get('unit')!r}; use {units}")
+        if "days" in item and not _days(item["days"]):
+            raise CatalogueError(f"{here}: days must be a whole number from 1 to {MILESTONE_DAYS_MAX}, "
+                                 f"got {item['days']!r}")
+        if "variants" in item:
+            _check_variants(item["variants"], here)
+        elif "days" not in item:
+            raise CatalogueError(f"{here} needs days (or variants that give them)")
+    _check_lead_time(service.get("lead_time"), where, units)
+    _check_intake(service.get("intake"), where)
+
+
+def _check_variants(variants, here: str) -> None:
+    if not isinstance(variants, list) or not variants or len(variants) > VARIANTS_MAX:
+        raise CatalogueError(f"{here}: variants must list 1 to {VARIANTS_MAX} tables with key, name and days")
+    keys: set[str] = set()
+    for index, variant in enumerate(variants, 1):
+        if not isinstance(variant, dict) or not _key(variant.get("key")):
+            raise CatalogueError(f"{here}: variant #{index} needs a key of lower-case letters, digits and '_'")
+        there = f"{here}: variant '{variant['key']}'"
+        if variant["key"] in keys:
+            raise CatalogueError(f"{there} is listed twice (keys must differ)")
+        keys.add(variant["key"])
+        unknown = sorted(set(variant) - VARIANT_KEYS)
+        if unknown:
+            raise CatalogueError(f"{there}: unknown key '{unknown[0]}' (a variant has key, name and days; "
+                                 f"the unit is the milestone's)")
+        if not _named(variant.get("name"), MILESTONE_NAME_CHARS):
+            raise CatalogueError(f"{there} needs a name of 1 to {MILESTONE_NAME_CHARS} characters")
+        if not _days(variant.get("days")):
+            raise CatalogueError(f"{there}: days must be a whole number from 1 to {MILESTONE_DAYS_MAX}, "
+                                 f"got {variant.get('days')!r}")
+
+
+def _check_lead_time(rule, where: str, units: str) -> None:
+    if rule is None:
+        return
+    if not isinstance(rule, dict) or set(rule) - {"days", "unit"}:
+        raise CatalogueError(f"{where}: lead_time must be a table with days and unit")
+    if not _days(rule.get("days")):
+        raise CatalogueError(f"{where}: lead_time days must be a whole number from 1 to {MILESTONE_DAYS_MAX}, "
+                             f"got {rule.get('days')!r}")
+    if rule.get("unit") not in case_rules.UNITS:
+        raise CatalogueError(f"{where}: lead_time has unknown unit {rule.get('unit')!r}; use {units}")
+
+
+def _check_intake(channels, where: str) -> None:
+    if channels is None:
+        return
+    if not isinstance(channels, list) or not 1 <= len(channels) <= INTAKE_MAX:
+        raise CatalogueError(f"{where}: intake must list 1 to {INTAKE_MAX} channels {{ kind = ..., label = ... }}")
+    kinds: set[str] = set()
+    for index, channel in enumerate(channels, 1):
+        if not isinstance(channel, dict) or set(channel) != {"kind", "label"} or not _key(channel["kind"]) \
+                or not _named(channel["label"], INTAKE_LABEL_CHARS):
+            raise CatalogueError(f"{where}: intake channel #{index} needs a kind (lower-case letters, digits, '_') "
+                                 f"and a label of 1 to {INTAKE_LABEL_CHARS} characters")
+        if channel["kind"] in kinds:
+            raise CatalogueError(f"{where}: intake channel '{channel['kind']}' is listed twice")
+        kinds.add(channel["kind"])
 
 
 def _storable(data, where: str) -> None:

@@ -10,6 +10,8 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from loket.cases.calendar import OfficeCalendar, add_days
+from loket.cases.milestones import WORKING
 from loket.events import DomainEvent, commit_and_publish, complaints_room
 from loket.extensions import db
 from loket.feedback import once, workflow
@@ -96,17 +98,11 @@ def holidays(start: date, end: date) -> set[date]:
 # --- working days ---------------------------------------------------------------------------
 
 def add_working_days(day: date, count: int, skip: set[date] | None = None) -> date:
-    """The `count`-th working day after `day` (Mon–Fri, not a holiday)."""
+    """The `count`-th working day after `day` (Mon–Fri, not a holiday), counted as case due dates are."""
     if skip is None:
         # Three weeks per ten working days plus room for the Lebaran cuti bersama is plenty.
         skip = holidays(day, day + timedelta(days=count * 3 + 60))
-    current = day
-    left = count
-    while left > 0:
-        current += timedelta(days=1)
-        if current.weekday() < 5 and current not in skip:
-            left -= 1
-    return current
+    return add_days(day, max(count, 0), WORKING, OfficeCalendar(days_off=set(skip)))
 
 
 def due_date(complaint: Complaint) -> date:
@@ -396,8 +392,11 @@ def purge_contacts(now: datetime | None = None, days: int | None = None) -> int:
             query = query.where(Complaint.office_id == office_id)
         count += db.session.execute(query.values(name=None, contact=None, contact_purged_at=now)
                                     .execution_options(synchronize_session=False)).rowcount
+    from loket.cases.core import purge_contacts as purge_case_contacts  # late: loket.cases.core imports this module
+
+    cases = purge_case_contacts(now, days)  # a closed case's contact person and email, on the same terms
     once.purge(local_day(now))  # old one-time form keys go too: they only guard against double sends
-    commit_and_publish(DomainEvent("privacy.purged", {"complaints": count}, rooms=()))
+    commit_and_publish(DomainEvent("privacy.purged", {"complaints": count, "cases": cases}, rooms=()))
     return count
 
 

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from loket.cases import milestones as case_rules
 from loket.extensions import db
 from loket.offices.models import Office
 from loket.timeutil import utcnow
@@ -63,6 +64,21 @@ class Service(db.Model):
             return short.strip()
         head, rest = self.name[:len(SERVICE_NAME_PREFIX)], self.name[len(SERVICE_NAME_PREFIX):].strip()
         return rest if head.lower() == SERVICE_NAME_PREFIX.lower() and rest else self.name
+
+    @property
+    def milestones(self) -> tuple[case_rules.Milestone, ...]:
+        """The standard's case milestones, in order; () for a service served at the counter only."""
+        return case_rules.milestones_of(self.standard)
+
+    @property
+    def lead_time(self) -> case_rules.LeadTime | None:
+        """How long before the activity a request must arrive, when the standard says."""
+        return case_rules.lead_time_of(self.standard)
+
+    @property
+    def intake(self) -> tuple[case_rules.Intake, ...]:
+        """The ways the standard says a request letter reaches the office (e-Surat, courier)."""
+        return case_rules.intake_of(self.standard)
 
     def __repr__(self) -> str:
         return f"<Service {self.code} {self.slug}>"

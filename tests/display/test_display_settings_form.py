@@ -32,7 +32,7 @@ def error_of(html: str, field: str) -> str:
 def checked(html: str, field: str) -> list[int]:
     """The ids ticked in a checkbox field."""
     return [int(value) for value in re.findall(
-        rf'<input checked id="{field}-\d+" name="{field}" type="checkbox" value="(\d+)">', html)]
+        rf'<input [^>]*?\bchecked id="{field}-\d+" name="{field}" type="checkbox" value="(\d+)">', html)]
 
 
 def snapshot(app):

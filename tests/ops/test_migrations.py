@@ -470,3 +470,62 @@ def test_0010_keeps_one_follow_up_plan_per_office_and_period(tmp_path, dialect):
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_0011_adds_the_case_tables_to_a_database_in_use_and_drops_only_them(tmp_path, dialect):
+    """0011 adds cases (berkas) and their milestones, pauses, documents and log on a database in use
+    (0010 with surveys), which stay; a case runs on the new tables (one completion per milestone, one
+    case per ticket); back to 0010 drops only the case tables."""
+    import flask_migrate
+    from datetime import date, datetime
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    from loket.bootstrap import ensure_ready
+    from loket.cases import core
+    from loket.cases.models import CaseMilestone
+    from loket.queue.models import Service
+
+    tables = {"cases", "case_milestones", "case_pauses", "case_documents", "case_events"}
+    app = _dialect_app(tmp_path, dialect)
+    try:
+        with app.app_context():
+            schema.upgrade(safety_copy=False)
+            ensure_ready()
+            service_id = db.session.scalar(text("SELECT min(id) FROM services"))
+            db.session.remove()
+            _background_idle(app)
+            flask_migrate.downgrade(directory=str(schema.MIGRATIONS), revision="0010")
+            assert not tables & set(sa_inspect(db.engine).get_table_names())
+            with db.engine.begin() as conn:
+                conn.execute(text("INSERT INTO survey_responses (service_id, period, u1, u2, u3, u4, u5, u6, u7, u8, "
+                                  "u9) VALUES (:s, :d, 4, 4, 4, 4, 4, 4, 4, 4, 4)"),
+                             {"s": service_id, "d": datetime(2026, 3, 2).date()})
+            flask_migrate.upgrade(directory=str(schema.MIGRATIONS))
+            db.session.remove()
+            assert db.session.scalar(text("SELECT count(*) FROM survey_responses")) == 1
+            selection = db.session.scalar(select(Service).where(Service.code == "D"))
+            case = core.register_letter(selection, None, "in_person", "Dinas Kesehatan", "Ni Kadek Ayu",
+                                        date(2026, 8, 3), documents_received=[1])
+            case = core.documents_arrived(case, None, day=date(2026, 8, 5))
+            case = core.complete_milestone(case, "disposisi", None, day=date(2026, 8, 6))
+            assert (case.state, len(case.documents), len(case.pauses), case.next_due) == (
+                "open", 2, 1, date(2026, 8, 7))
+            db.session.add(CaseMilestone(case_id=case.id, key="disposisi", completed_on=date(2026, 8, 7)))
+            with pytest.raises(IntegrityError):
+                db.session.commit()
+            db.session.rollback()
+            assert db.session.scalar(text("SELECT count(*) FROM case_events")) == 4
+            assert _differences(app) == []
+            db.session.remove()
+            _background_idle(app)
+            flask_migrate.downgrade(directory=str(schema.MIGRATIONS), revision="0010")
+            assert db.session.scalar(text("SELECT count(*) FROM survey_responses")) == 1
+            assert not tables & set(sa_inspect(db.engine).get_table_names())
+            assert "skm_followups" in sa_inspect(db.engine).get_table_names()
+            db.session.remove()
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()

@@ -99,6 +99,53 @@
     });
     document.body.addEventListener("htmx:afterSettle", restoreChecklist);
     restoreChecklist();
+
+    // Focus across swaps: an action replaces the whole workspace, and the focused button with it (its
+    // disabling during the request already blurs it). After an officer's action the focus goes to the next
+    // main action; after a refresh or a refused action, back to the same control when it is still usable.
+    function usable(el) { return !!el && !el.disabled && el.getClientRects().length > 0; }
+    function focusKey(el) {
+      if (el.id) { return "#" + CSS.escape(el.id); }
+      if (el.dataset.key) { return '[data-key="' + el.dataset.key + '"]'; }
+      var scope = el.parentElement && el.parentElement.closest("[id], [data-number]");
+      var prefix = !scope ? "" : (scope.id ? "#" + CSS.escape(scope.id) : '[data-number="' + scope.dataset.number + '"]') + " ";
+      var act = Array.prototype.filter.call(el.classList, function (c) { return c.indexOf("act-") === 0; })[0];
+      if (act) { return prefix + "." + act; }
+      if (el.name) { return prefix + el.tagName.toLowerCase() + '[name="' + el.name + '"]' + (el.type === "checkbox" ? '[value="' + el.value + '"]' : ""); }
+      return prefix + el.tagName.toLowerCase();
+    }
+    function mainAction() {
+      var ws = document.getElementById("workspace");
+      if (!ws) { return null; }
+      var order = ws.dataset.state === "called" ? [".act-start", ".act-close"] :
+        ws.dataset.state === "serving" ? [".act-close"] :
+        ws.dataset.paused === "1" ? [".act-pause"] : [".act-call", ".act-pause"];
+      order.push("#controls button");
+      for (var i = 0; i < order.length; i++) {
+        var found = ws.querySelectorAll(order[i]);
+        for (var j = 0; j < found.length; j++) { if (usable(found[j])) { return found[j]; } }
+      }
+      return null;
+    }
+    document.body.addEventListener("htmx:beforeRequest", function (event) {
+      if (!root.contains(event.detail.elt || event.target)) { return; }
+      var active = document.activeElement;
+      event.detail.loketFocus = {
+        acted: (event.detail.requestConfig || {}).verb === "post",
+        was: active && active !== document.body && root.contains(active) ? focusKey(active) : null,
+      };
+    });
+    document.body.addEventListener("htmx:afterSettle", function (event) {
+      var plan = event.detail && event.detail.loketFocus;
+      if (!plan || plan.done) { return; }
+      plan.done = true;
+      var active = document.activeElement;
+      if (!(active && active !== document.body && document.contains(active))) {
+        var same = plan.was ? document.querySelector(plan.was) : null;
+        var next = (plan.acted && !event.detail.failed) || !usable(same) ? ((plan.acted || plan.was) ? mainAction() : null) : same;
+        if (next) { next.focus(); }
+      }
+    });
   }
 
   // --- the customer-facing rating screen ---------------------------------------------------------
