@@ -122,6 +122,8 @@ def create_app(config: dict | None = None) -> Flask:
         init = getattr(module, "init_app", None)
         if init is not None:
             init(app)
+    app.register_blueprint(import_module("loket.cases.public").bp)  # a case's public tracking page
+    app.register_blueprint(import_module("loket.cases.routes").bp)  # the officers' case pages, /admin/berkas
     register_error_handlers(app)
     register_security_headers(app)
     register_request_guards(app)

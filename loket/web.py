@@ -19,10 +19,12 @@ from loket.queue.core import N_
 from loket.queue.errors import QueueError
 
 
-# The pages a visitor opens on their own phone (the ticket's QR, the survey, complaints, the standard and
-# its published results) follow the phone's language; shared screens and staff pages start in the
-# office's language whatever their browser says (a visitor or officer switches with ?lang=).
-OWN_DEVICE_PATHS = ("/t/", "/pengaduan", "/survei", "/standar-pelayanan", "/hasil-skm", "/kantor/")
+# The pages a visitor opens on their own phone (the ticket's QR, the survey, complaints, a case's tracking
+# page and its lookup, the standard and its published results) follow the phone's language; shared screens
+# and staff pages start in the office's language whatever their browser says (a visitor or officer switches
+# with ?lang=).
+OWN_DEVICE_PATHS = ("/t/", "/pengaduan", "/survei", "/standar-pelayanan", "/hasil-skm", "/kantor/", "/b/",
+                    "/berkas/lacak")
 
 
 def page(full: str, fragment: str | None = None, status: int = 200, **context) -> Response:

@@ -1,4 +1,4 @@
-"""Thermal printer support for Loket: ticket/complaint slip layout, ESC/POS output, previews.
+"""Thermal printer support for Loket: ticket/complaint/case slip layout, ESC/POS output, previews.
 Pure code: callers pass slips and plain config dicts in; no Flask or database access here."""
 
 from .connections import (
@@ -14,10 +14,13 @@ from .layout import (
     PAPER_PROFILES,
     PAPER_WIDTH_PX,
     QR_MODES,
+    CaseSlip,
     ComplaintSlip,
     TicketSlip,
     format_timestamp,
     make_dummy,
+    render_case_slip,
+    render_case_slip_bytes,
     render_complaint_slip,
     render_complaint_slip_bytes,
     render_slip,
@@ -33,6 +36,7 @@ __all__ = [
     "PAPER_PROFILES",
     "PAPER_WIDTH_PX",
     "QR_MODES",
+    "CaseSlip",
     "ComplaintSlip",
     "PrinterConfigError",
     "PrinterUnavailable",
@@ -42,6 +46,8 @@ __all__ = [
     "make_dummy",
     "make_printer",
     "print_bytes",
+    "render_case_slip",
+    "render_case_slip_bytes",
     "render_complaint_slip",
     "render_complaint_slip_bytes",
     "render_preview_image",

@@ -4,7 +4,7 @@ Issuing never waits for or fails on a printer. A ticket's slip costs its request
 ticket's own transaction (`add_ticket_job`: what the slip says, not yet rendered); after the commit
 a thread (a greenlet under the production server) sends it. The first sender renders the ESC/POS
 bytes and stores them with its claim, so every retry prints exactly the same slip. `submit` does the
-same for other slips (a complaint receipt, a test ticket), rendered at once. `retry_pending` (every
+same for other slips (a complaint receipt, a case's slip, a test ticket), rendered at once. `retry_pending` (every
 5 s in the server) re-sends failed ones. A conditional UPDATE claims a job before sending, so two
 senders can never print the same slip twice.
 """
@@ -22,14 +22,14 @@ from loket.events import DomainEvent, commit_and_publish
 from loket.extensions import db
 from loket.blocking import blocking
 from loket.printers.connections import PrinterConfigError, PrinterUnavailable, print_bytes, validate_config
-from loket.printers.layout import ComplaintSlip, TicketSlip, render_slip_bytes
+from loket.printers.layout import CaseSlip, ComplaintSlip, TicketSlip, render_slip_bytes
 from loket.printers.models import FAILED, PENDING, SENDING, SENT, PrintJob
 from loket.timeutil import utcnow
 from loket.ops.scheduler import every
 
 log = logging.getLogger(__name__)
 
-Slip = Union[TicketSlip, ComplaintSlip]
+Slip = Union[TicketSlip, ComplaintSlip, CaseSlip]
 
 # A job left in "sending" this long (a crashed sender) may be claimed again.
 STALE_SENDING = timedelta(seconds=120)
@@ -114,6 +114,8 @@ test_slip.__test__ = False  # not a pytest test, despite the name
 
 
 def _kind(slip: Slip) -> str:
+    if isinstance(slip, CaseSlip):
+        return "case"
     return "complaint" if isinstance(slip, ComplaintSlip) else "ticket"
 
 

@@ -1,4 +1,4 @@
-"""Layout of the printed queue ticket and complaint receipt slips.
+"""Layout of the printed queue ticket, complaint receipt and case (berkas) slips.
 Pure rendering onto python-escpos printer objects; no I/O beyond the printer passed in."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import textwrap
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Sequence, Union
 
 import qrcode
@@ -20,6 +20,7 @@ __all__ = [
     "QR_MODES",
     "TicketSlip",
     "ComplaintSlip",
+    "CaseSlip",
     "TextBlock",
     "QRBlock",
     "Spacer",
@@ -31,9 +32,11 @@ __all__ = [
     "make_dummy",
     "render_ticket",
     "render_complaint_slip",
+    "render_case_slip",
     "render_slip",
     "render_ticket_bytes",
     "render_complaint_slip_bytes",
+    "render_case_slip_bytes",
     "render_slip_bytes",
 ]
 
@@ -77,7 +80,20 @@ class ComplaintSlip:
     category: str
 
 
-Slip = Union[TicketSlip, ComplaintSlip]
+@dataclass(frozen=True)
+class CaseSlip:
+    """Everything printed on a case's (berkas) slip: its code and the QR of its tracking page.
+    `first_due` is None while the office waits for documents (the clock stands still)."""
+
+    office_name: str
+    code: str
+    service_name: str
+    url: str
+    received_on: date
+    first_due: date | None
+
+
+Slip = Union[TicketSlip, ComplaintSlip, CaseSlip]
 
 
 # --------------------------------------------------------------------------
@@ -278,12 +294,32 @@ def _complaint_blocks(slip: ComplaintSlip) -> list[Block]:
     ]
 
 
+def _case_blocks(slip: CaseSlip) -> list[Block]:
+    # Each line fits 58 mm paper (32 columns).
+    due = f"Target selesai: {slip.first_due:%d-%m-%Y}" if slip.first_due is not None else "Menunggu kelengkapan berkas"
+    return [
+        TextBlock(safe_text(slip.office_name), bold=True),
+        Rule(),
+        TextBlock("BUKTI BERKAS", bold=True),
+        TextBlock("Kode pelacakan"),
+        TextBlock(safe_text(slip.code), bold=True, big=True),
+        TextBlock(safe_text(slip.service_name), bold=True),
+        TextBlock(f"Diterima: {slip.received_on:%d-%m-%Y}"),
+        TextBlock(due),
+        QRBlock(slip.url),
+        TextBlock("Lacak berkas Anda"),
+        TextBlock("Scan to track your case", small=True),
+    ]
+
+
 def slip_blocks(slip: Slip) -> list[Block]:
     """The layout of a slip as a list of blocks (used by printer and preview)."""
     if isinstance(slip, TicketSlip):
         return _ticket_blocks(slip)
     if isinstance(slip, ComplaintSlip):
         return _complaint_blocks(slip)
+    if isinstance(slip, CaseSlip):
+        return _case_blocks(slip)
     raise TypeError(f"Cannot lay out {type(slip).__name__}")
 
 
@@ -383,6 +419,11 @@ def render_complaint_slip(
     _render_blocks(printer, _complaint_blocks(slip), qr_mode)
 
 
+def render_case_slip(printer: Escpos, slip: CaseSlip, *, qr_mode: str = "native") -> None:
+    """Write a case's slip onto ``printer`` and cut (see render_ticket)."""
+    _render_blocks(printer, _case_blocks(slip), qr_mode)
+
+
 def render_slip(printer: Escpos, slip: Slip, *, qr_mode: str = "native") -> None:
     """Render either kind of slip."""
     _render_blocks(printer, slip_blocks(slip), qr_mode)
@@ -417,4 +458,11 @@ def render_complaint_slip_bytes(
     """ESC/POS bytes of a complaint receipt."""
     dummy = make_dummy(paper)
     render_complaint_slip(dummy, slip, qr_mode=qr_mode)
+    return dummy.output
+
+
+def render_case_slip_bytes(slip: CaseSlip, *, paper: str = "80mm", qr_mode: str = "native") -> bytes:
+    """ESC/POS bytes of a case's slip."""
+    dummy = make_dummy(paper)
+    render_case_slip(dummy, slip, qr_mode=qr_mode)
     return dummy.output

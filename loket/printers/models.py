@@ -16,7 +16,7 @@ from loket.timeutil import utcnow
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
 JOB_STATUSES = (PENDING, SENDING, SENT, FAILED)
-JOB_KINDS = ("ticket", "complaint", "test")
+JOB_KINDS = ("ticket", "complaint", "case", "test")
 
 
 class PrintJob(db.Model):

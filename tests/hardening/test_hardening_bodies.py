@@ -46,7 +46,7 @@ def _post_rules(app):
 def _url(rule) -> str:
     values = {"counter_id": "1", "complaint_id": "1", "display_id": "1", "kiosk_id": "1", "office_code": "utama", "token": "x",
               "job_id": "1", "code": "x", "slug": "x", "filename": "css/loket.css", "service_id": "1", "user_id": "1",
-              "kind": "csv"}
+              "kind": "csv", "case_id": "1", "ticket_id": "1", "position": "1"}
     return rule.build(values, append_unknown=False)[1]
 
 

@@ -102,6 +102,19 @@ def _fill(rule, values: dict) -> str:
     return url
 
 
+def _case_and_ticket() -> tuple[int, int]:
+    """A case (berkas) and a helpdesk ticket called to counter 2: the case pages render with every form."""
+    from loket.cases import core as cases
+    from loket.queue import core
+    from loket.queue.models import Counter, Service
+    from loket.timeutil import local_day
+
+    letter = db.session.scalar(db.select(Service).where(Service.code == "D"))
+    case = cases.register_letter(letter, None, "in_person", "Dinas PUPR", "Sari", local_day())
+    core.issue_ticket("B")
+    return case.id, core.call_next(db.session.scalar(db.select(Counter).where(Counter.number == 2))).id
+
+
 def test_no_rendered_page_needs_what_the_policy_forbids(app, client, admin_client):
     from loket.counter import rating
     from loket.feedback import complaints
@@ -116,9 +129,11 @@ def test_no_rendered_page_needs_what_the_policy_forbids(app, client, admin_clien
         rating.request_rating(served, counter)  # the rating screen shows its buttons
         core.call_next(counter)  # the desk shows a called ticket with all its buttons
         complaint = complaints.submit(category="pengaduan", message="Petugas loket tidak ada di tempat.")
+        case_id, ticket_id = _case_and_ticket()
         valid = {"counter_id": "1", "complaint_id": str(complaint.id), "display_id": "1", "kiosk_id": "1", "office_code": "utama",
                  "job_id": "1", "token": token, "code": complaint.code, "slug": "x", "filename": "x",
-                 "service_id": "1", "user_id": "1", "kind": "csv"}
+                 "service_id": "1", "user_id": "1", "kind": "csv",
+                 "case_id": str(case_id), "ticket_id": str(ticket_id), "position": "1"}
         db.session.remove()
     pages, found = 0, []
     for who, http in (("visitor", client), ("admin", admin_client)):

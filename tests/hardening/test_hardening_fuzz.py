@@ -33,6 +33,20 @@ def _fill(rule, values: dict) -> str:
     return url
 
 
+def _case_and_ticket() -> tuple[int, int]:
+    """A case (berkas) registered from a letter, and a helpdesk ticket called to counter 2 (a case may be
+    opened from it): the case pages and the counter's "Buka berkas" form get walked with real ids."""
+    from loket.cases import core as cases
+    from loket.queue import core
+    from loket.queue.models import Counter, Service
+    from loket.timeutil import local_day
+
+    letter = db.session.scalar(db.select(Service).where(Service.code == "D"))
+    case = cases.register_letter(letter, None, "in_person", "Dinas PUPR", "Sari", local_day())
+    core.issue_ticket("B")
+    return case.id, core.call_next(db.session.scalar(db.select(Counter).where(Counter.number == 2))).id
+
+
 def test_no_request_gives_a_500(app, admin_client):
     from loket.feedback import complaints
     from loket.queue import core
@@ -41,9 +55,11 @@ def test_no_request_gives_a_500(app, admin_client):
     with app.app_context():
         token = core.issue_ticket("A").token
         complaint = complaints.submit(category="pengaduan", message="Petugas loket tidak ada di tempat.")
+        case_id, ticket_id = _case_and_ticket()
         valid = {"counter_id": "1", "complaint_id": str(complaint.id), "display_id": "1", "kiosk_id": "1", "office_code": "utama",
                  "job_id": "1", "token": token, "code": complaint.code, "slug": "x", "filename": "missing.css",
-                 "service_id": "1", "user_id": "1", "kind": "csv"}
+                 "service_id": "1", "user_id": "1", "kind": "csv",
+                 "case_id": str(case_id), "ticket_id": str(ticket_id), "position": "1"}
         db.session.remove()
     anonymous = app.test_client()
     failures, count = [], 0

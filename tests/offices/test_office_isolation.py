@@ -38,6 +38,7 @@ def two_offices(app, second_office, make_user):
                                      message="Antrean lama."))
         db.session.commit()
         complaints = {c.office_id: c.id for c in db.session.scalars(select(Complaint))}
+        case_id, ticket_id = _case_and_ticket_of(b)
         db.session.remove()
     make_user("a-officer", role="officer", counters=(1,))
     make_user("a-supervisor", role="supervisor", counters=())
@@ -48,10 +49,30 @@ def two_offices(app, second_office, make_user):
         "b": second_office,
         "values": {"counter_id": second_office["counters"][1], "complaint_id": complaints[second_office["id"]],
                    "display_id": "2", "kiosk_id": "2", "user_id": b_officer,
-                   "service_id": second_office["services"]["A"], "kind": "csv"},
+                   "service_id": second_office["services"]["A"], "kind": "csv", "case_id": case_id,
+                   "ticket_id": ticket_id, "position": 1},
         "own": {"counter_id": db_first_counter(app, second_office["first"]),
                 "complaint_id": complaints[second_office["first"]], "display_id": "1", "kiosk_id": "1"},
     }
+
+
+def _case_and_ticket_of(office) -> tuple[int, int]:
+    """A case (berkas) of `office` and one of its tickets called to a counter."""
+    from datetime import date
+
+    from loket.cases.models import Case
+    from loket.queue import core
+    from loket.queue.models import Counter, Service
+
+    service = db.session.scalar(select(Service).where(Service.office_id == office.id, Service.code == "A"))
+    case = Case(office_id=office.id, service_id=service.id, token="b-office-case", code="BK-BBBB-2222",
+                channel="loket", requester="OPD B", received_on=date(2026, 8, 3), state="open")
+    db.session.add(case)
+    db.session.commit()
+    core.issue_ticket("B", office_id=office.id)  # B: the tests below count A's numbers from 001
+    counter = db.session.scalar(select(Counter).where(Counter.office_id == office.id,
+                                                      Counter.services.any(Service.code == "B")))
+    return case.id, core.call_next(counter).id
 
 
 def db_first_counter(app, office_id):

@@ -1,0 +1,385 @@
+"""The officers' case pages through HTTP: the worklist and its marks, the case page and each action, registering
+a letter, opening a case from the ticket at the counter, office scoping, CSRF, and the pages in English.
+
+Dates are relative to the office's today (cases may be received in the past, never in the future).
+"""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from loket.auth.models import User
+from loket.cases import core
+from loket.cases.models import CANCELLED, DONE, OPEN, WAITING, Case, CaseEvent
+from loket.extensions import db
+from loket.offices.scope import default_office
+from loket.queue import core as queue
+from loket.queue.models import Counter, Service
+from loket.timeutil import local_day
+from support import login
+
+REQUESTER, CONTACT = "Dinas Pekerjaan Umum dan Penataan Ruang", "Ni Luh Putu Sari"
+
+
+@pytest.fixture
+def budi(app, make_user):
+    """An officer of the first office at counters 2, 4 and 6 (the services with milestones), logged in."""
+    make_user("budi", counters=(2, 4, 6))
+    return login(app.test_client(), "budi")
+
+
+def _user(username: str) -> User:
+    return db.session.scalar(select(User).where(User.username == username))
+
+
+def _service(code: str) -> Service:
+    return db.session.scalar(select(Service).where(Service.code == code, Service.office_id == default_office().id))
+
+
+def _letter(app, code="D", username="budi", days_ago=0, **kwargs) -> int:
+    """A letter registered through the domain by `username` (its assignee) `days_ago` days back; its id."""
+    with app.app_context():
+        actor = _user(username)
+        kwargs.setdefault("channel", {"D": "in_person", "F": "e_surat"}[code])
+        case = core.register_letter(_service(code), actor, kwargs.pop("channel"), REQUESTER, CONTACT,
+                                    local_day() - timedelta(days=days_ago), assignee=actor, **kwargs)
+        case_id = case.id
+        db.session.remove()
+    return case_id
+
+
+def _case(app, case_id: int) -> Case:
+    with app.app_context():
+        case = db.session.get(Case, case_id)
+        db.session.expunge_all()
+        return case
+
+
+def _kinds(app, case_id: int) -> list[str]:
+    with app.app_context():
+        return list(db.session.scalars(select(CaseEvent.kind).where(CaseEvent.case_id == case_id)
+                                       .order_by(CaseEvent.id)))
+
+
+def _count(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Case))
+
+
+def _row(html: str, code: str) -> str:
+    return re.search(r'<tr[^>]*data-code="%s".*?</tr>' % re.escape(code), html, re.S).group(0)
+
+
+# --- the worklist ------------------------------------------------------------------------------
+
+def test_the_worklist_marks_an_overdue_case_and_one_waiting_for_documents(app, budi):
+    late = _letter(app, "D", days_ago=30)  # disposition due one working day after: long past
+    waiting = _letter(app, "D", days_ago=2, documents_received=[1])  # the DPP is missing
+    html = budi.get("/admin/berkas").get_data(as_text=True)
+    late_case, waiting_case = _case(app, late), _case(app, waiting)
+    row = _row(html, late_case.code)
+    assert "terlambat" in row and 'class="overdue"' in row and REQUESTER in row and "Pemilihan Penyedia" in row
+    assert f'href="/admin/berkas/{late}"' in row and "Penerimaan surat permohonan" in row
+    row = _row(html, waiting_case.code)
+    assert "menunggu kelengkapan berkas" in row and "Dokumen Persiapan Pemilihan (DPP)" in row
+    assert "terlambat" not in row
+    # Soonest due first, waiting ones last.
+    assert html.index(late_case.code) < html.index(waiting_case.code)
+
+
+def test_the_worklist_marks_a_case_due_today(app, budi):
+    # Tender cepat: 10 calendar days from the review's completion ten days ago: due today, whatever the weekday.
+    case_id = _letter(app, "D", days_ago=10, variant="tender_cepat")
+    with app.app_context():
+        case, budi_user, day = db.session.get(Case, case_id), _user("budi"), local_day() - timedelta(days=10)
+        case = core.complete_milestone(case, "disposisi", budi_user, day=day)
+        case = core.complete_milestone(case, "reviu_dpp", budi_user, day=day)
+        assert case.next_due == local_day()
+        code = case.code
+        db.session.remove()
+    row = _row(budi.get("/admin/berkas").get_data(as_text=True), code)
+    assert "jatuh tempo hari ini" in row and "terlambat" not in row and 'class="due-today"' in row
+
+
+def test_officers_see_their_own_cases_by_default_and_everyone_s_with_semua(app, budi, make_user):
+    make_user("sari", counters=(4,))
+    mine, theirs = _letter(app, "D", "budi"), _letter(app, "D", "sari")
+    codes = _case(app, mine).code, _case(app, theirs).code
+    html = budi.get("/admin/berkas").get_data(as_text=True)
+    assert codes[0] in html and codes[1] not in html
+    html = budi.get("/admin/berkas?untuk=semua").get_data(as_text=True)
+    assert codes[0] in html and codes[1] in html
+
+
+def test_supervisors_see_every_case_and_filter_by_officer(app, budi, make_user):
+    make_user("kepala", role="supervisor", counters=())
+    make_user("sari", counters=(4,))
+    mine, theirs = _letter(app, "D", "budi"), _letter(app, "D", "sari")
+    codes = _case(app, mine).code, _case(app, theirs).code
+    kepala = login(app.test_client(), "kepala")
+    html = kepala.get("/admin/berkas").get_data(as_text=True)
+    assert codes[0] in html and codes[1] in html and 'id="petugas"' in html
+    with app.app_context():
+        sari = _user("sari").id
+    html = kepala.get(f"/admin/berkas?petugas={sari}").get_data(as_text=True)
+    assert codes[0] not in html and codes[1] in html
+
+
+# --- the case page and its actions ---------------------------------------------------------------
+
+def test_the_case_page_shows_milestones_documents_the_log_and_the_tracking_link(app, budi):
+    case_id = _letter(app, "D", days_ago=1)
+    case = _case(app, case_id)
+    response = budi.get(f"/admin/berkas/{case_id}")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert case.code in html and f"/b/{case.token}" in html and REQUESTER in html and CONTACT in html
+    assert html.count('<tr data-key="') == 3 and "Reviu Dokumen Persiapan Pengadaan" in html
+    assert "Dokumen Persiapan Pemilihan (DPP)" in html and 'id="documents"' in html
+    assert 'data-kind="opened"' in html and "Budi" in html  # the log names who did it
+    for form in ("complete-form", "wait-form", "variant-form", "reassign-form", "cancel-form"):
+        assert f'id="{form}"' in html, form
+    assert 'id="escalate-form"' not in html  # only helpdesk cases go on to LKPP
+
+
+def test_completing_milestones_with_a_note_walks_the_case_to_its_end(app, budi):
+    case_id = _letter(app, "D", days_ago=0)
+    response = budi.post(f"/admin/berkas/{case_id}/selesaikan",
+                         data={"milestone": "disposisi", "note": "Surat tugas 12"})
+    assert response.status_code == 303 and response.headers["Location"].endswith(f"/admin/berkas/{case_id}?ok=1")
+    html = budi.get(f"/admin/berkas/{case_id}").get_data(as_text=True)
+    assert "Surat tugas 12" in html and 'data-kind="milestone"' in html
+    # A stale page (the milestone already done) is refused, readable, and changes nothing.
+    response = budi.post(f"/admin/berkas/{case_id}/selesaikan", data={"milestone": "disposisi"})
+    assert response.status_code == 409 and "Tahap ini sudah selesai." in response.get_data(as_text=True)
+    assert budi.post(f"/admin/berkas/{case_id}/selesaikan", data={"milestone": "reviu_dpp"}).status_code == 303
+    # The last milestone needs the selection method first.
+    response = budi.post(f"/admin/berkas/{case_id}/selesaikan", data={"milestone": "pemilihan"})
+    assert response.status_code == 409 and "Pilih dulu metodenya" in response.get_data(as_text=True)
+    response = budi.post(f"/admin/berkas/{case_id}/metode", data={"variant": ""})
+    assert response.status_code == 400 and 'id="variant-error"' in response.get_data(as_text=True)
+    assert budi.post(f"/admin/berkas/{case_id}/metode", data={"variant": "tender_cepat"}).status_code == 303
+    assert budi.post(f"/admin/berkas/{case_id}/selesaikan", data={"milestone": "pemilihan"}).status_code == 303
+    assert _case(app, case_id).state == DONE
+    assert _kinds(app, case_id) == ["opened", "milestone", "milestone", "variant", "milestone", "done"]
+    html = budi.get(f"/admin/berkas/{case_id}").get_data(as_text=True)
+    assert 'id="complete-form"' not in html and "selesai" in html
+
+
+def test_waiting_for_documents_stops_the_clock_and_needs_what_is_missing(app, budi):
+    case_id = _letter(app, "D", days_ago=0)
+    response = budi.post(f"/admin/berkas/{case_id}/tunggu", data={"missing": "  "})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and 'id="missing-error"' in html and "Wajib diisi." in html
+    assert _kinds(app, case_id) == ["opened"]
+    response = budi.post(f"/admin/berkas/{case_id}/tunggu", data={"missing": "Revisi HPS"})
+    assert response.status_code == 303 and _case(app, case_id).state == WAITING
+    html = budi.get(f"/admin/berkas/{case_id}").get_data(as_text=True)
+    assert 'id="arrived-form"' in html and "Revisi HPS" in html and 'id="pauses"' in html
+    response = budi.post(f"/admin/berkas/{case_id}/selesaikan", data={"milestone": "disposisi"})
+    assert response.status_code == 409 and "menunggu kelengkapan" in response.get_data(as_text=True)
+    assert budi.post(f"/admin/berkas/{case_id}/lengkap", data={}).status_code == 303
+    assert _case(app, case_id).state == OPEN
+    assert _kinds(app, case_id) == ["opened", "waiting", "documents_arrived"]
+
+
+def test_ticking_a_document_reassigning_and_cancelling(app, budi, make_user):
+    make_user("sari", counters=(4,))
+    case_id = _letter(app, "D", days_ago=0, documents_received=[1])
+    assert budi.post(f"/admin/berkas/{case_id}/persyaratan/2", data={"received": "1"}).status_code == 303
+    assert [d.received for d in _documents(app, case_id)] == [True, True]
+    assert budi.post(f"/admin/berkas/{case_id}/persyaratan/9", data={"received": "1"}).status_code == 404
+    with app.app_context():
+        sari = _user("sari").id
+    assert budi.post(f"/admin/berkas/{case_id}/tugaskan", data={"assignee": str(sari)}).status_code == 303
+    assert _case(app, case_id).assignee_id == sari
+    response = budi.post(f"/admin/berkas/{case_id}/tugaskan", data={"assignee": "999"})
+    assert response.status_code == 400 and "Pilihan tidak dikenal." in response.get_data(as_text=True)
+    response = budi.post(f"/admin/berkas/{case_id}/batalkan", data={"reason": ""})
+    assert response.status_code == 400 and 'id="reason-error"' in response.get_data(as_text=True)
+    assert _case(app, case_id).state == WAITING
+    assert budi.post(f"/admin/berkas/{case_id}/batalkan", data={"reason": "Ditarik OPD"}).status_code == 303
+    assert _case(app, case_id).state == CANCELLED
+    html = budi.get(f"/admin/berkas/{case_id}").get_data(as_text=True)
+    assert "Ditarik OPD" in html and 'id="cancel-form"' not in html
+
+
+def _documents(app, case_id):
+    with app.app_context():
+        documents = list(db.session.get(Case, case_id).documents)
+        db.session.expunge_all()
+        return documents
+
+
+def test_a_short_lead_time_is_shown_as_a_warning_with_its_reason(app, budi):
+    case_id = _letter(app, "F", days_ago=0, activity_day=local_day() + timedelta(days=2))
+    html = budi.get(f"/admin/berkas/{case_id}").get_data(as_text=True)
+    warning = re.search(r'<div class="notice notice-warn" id="lead-time-warning".*?</div>', html, re.S).group(0)
+    assert "standar minimal 5 hari kerja" in warning
+    html = budi.get(f"/admin/berkas/{case_id}?lang=en").get_data(as_text=True)
+    assert "the standard asks for at least 5 working days" in html
+
+
+# --- registering a letter ----------------------------------------------------------------------
+
+def test_registering_a_letter_opens_the_case(app, budi):
+    page = budi.get("/admin/berkas/baru?layanan=F").get_data(as_text=True)
+    assert 'value="e_surat"' in page and 'value="courier"' in page and 'name="activity_day"' in page
+    assert "Surat permohonan yang memuat" in page
+    assert 'value="B"' not in page  # the helpdesk takes no letters: opened from a ticket only
+    received = local_day() - timedelta(days=3)
+    response = budi.post("/admin/berkas/baru", data={
+        "service": "F", "channel": "courier", "received_on": received.isoformat(), "requester": REQUESTER,
+        "contact_name": CONTACT, "contact_email": "sari@example.go.id", "consent": "y", "documents": ["1", "2"],
+        "activity_day": (received + timedelta(days=30)).isoformat()})
+    assert response.status_code == 303
+    case_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    case = _case(app, case_id)
+    assert (case.channel, case.received_on, case.contact_email, case.contact_consent, case.state) == (
+        "courier", received, "sari@example.go.id", True, OPEN)
+    with app.app_context():
+        assert case.assignee_id == _user("budi").id
+
+
+def test_bad_input_is_a_400_beside_its_field_with_nothing_lost_or_saved(app, budi):
+    before = _count(app)
+    data = {"service": "D", "channel": "in_person", "received_on": local_day().isoformat(), "requester": REQUESTER,
+            "contact_name": CONTACT, "contact_email": "sari@example.go.id", "documents": ["1"], "variant": "tender"}
+    response = budi.post("/admin/berkas/baru", data=data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    error = re.search(r'id="contact_email-error">([^<]*)<', html).group(1)
+    assert error == "Email narahubung hanya disimpan dengan persetujuannya."
+    assert f'value="{REQUESTER}"' in html and 'value="sari@example.go.id"' in html
+    assert '<option selected value="tender">' in html
+    response = budi.post("/admin/berkas/baru", data={**data, "contact_email": "", "requester": "",
+                                                     "received_on": (local_day() + timedelta(days=1)).isoformat()})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and 'id="requester-error"' in html
+    tomorrow = (local_day() + timedelta(days=1)).isoformat()
+    response = budi.post("/admin/berkas/baru?lang=en", data={**data, "contact_email": "", "received_on": tomorrow})
+    assert response.status_code == 400
+    assert re.search(r'id="received_on-error">([^<]*)<', response.get_data(as_text=True)).group(1) == \
+        "The date received cannot be in the future."
+    assert _count(app) == before
+
+
+# --- from the ticket at the counter --------------------------------------------------------------
+
+def test_an_officer_opens_a_case_from_the_ticket_at_the_counter(app, budi):
+    with app.app_context():
+        queue.issue_ticket("B")
+        counter = db.session.scalar(select(Counter).where(Counter.number == 2,
+                                                          Counter.office_id == default_office().id))
+        ticket = queue.call_next(counter)
+        ticket_id, counter_id = ticket.id, counter.id
+        db.session.remove()
+    workspace = budi.get(f"/counter/{counter_id}/workspace").get_data(as_text=True)
+    assert f'href="/admin/berkas/dari-tiket/{ticket_id}"' in workspace
+    form = budi.get(f"/admin/berkas/dari-tiket/{ticket_id}")
+    assert form.status_code == 200 and 'name="requester"' in form.get_data(as_text=True)
+    response = budi.post(f"/admin/berkas/dari-tiket/{ticket_id}", data={"requester": "", "contact_name": ""})
+    assert response.status_code == 400 and 'id="contact_name-error"' in response.get_data(as_text=True)
+    response = budi.post(f"/admin/berkas/dari-tiket/{ticket_id}", data={
+        "requester": "CV Karya Mandiri", "contact_name": "I Made Wirawan", "documents": ["1"]})
+    assert response.status_code == 303
+    case_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    case = _case(app, case_id)
+    assert (case.ticket_id, case.channel, case.requester) == (ticket_id, "loket", "CV Karya Mandiri")
+    html = budi.get(f"/admin/berkas/{case_id}").get_data(as_text=True)
+    assert 'id="escalate-form"' in html and f'href="/counter/{counter_id}" id="back-to-counter"' in html
+    assert budi.post(f"/admin/berkas/{case_id}/lkpp", data={}).status_code == 303
+    assert _case(app, case_id).variant == "lkpp"
+    # Again from the same ticket: the case it already has.
+    again = budi.get(f"/admin/berkas/dari-tiket/{ticket_id}")
+    assert again.status_code == 303 and again.headers["Location"].endswith(f"/admin/berkas/{case_id}")
+
+
+def test_only_a_ticket_at_one_of_the_officers_counters_opens_a_case(app, budi, make_user):
+    with app.app_context():
+        queue.issue_ticket("A")
+        other = db.session.scalar(select(Counter).where(Counter.number == 1, Counter.office_id == default_office().id))
+        ticket_id = queue.call_next(other).id
+        waiting_id = queue.issue_ticket("B").id
+        db.session.remove()
+    assert budi.get(f"/admin/berkas/dari-tiket/{ticket_id}").status_code == 403  # counter 1 is not budi's
+    assert budi.get(f"/admin/berkas/dari-tiket/{waiting_id}").status_code == 409  # not at a counter yet
+    assert budi.post(f"/admin/berkas/dari-tiket/{ticket_id}", data={"requester": "X", "contact_name": "Y"}
+                     ).status_code == 403
+    assert _count(app) == 0
+
+
+# --- access --------------------------------------------------------------------------------------
+
+def test_anonymous_users_are_sent_to_login(app, budi, client):
+    case_id = _letter(app, "D")
+    for method, path in (("GET", "/admin/berkas"), ("GET", f"/admin/berkas/{case_id}"), ("GET", "/admin/berkas/baru"),
+                         ("POST", f"/admin/berkas/{case_id}/batalkan")):
+        response = client.open(path, method=method, data={"reason": "x"})
+        assert response.status_code == 302 and response.headers["Location"].startswith("/login?next="), path
+    assert _case(app, case_id).state == OPEN
+
+
+def test_another_offices_staff_get_403(app, budi, make_user, second_office):
+    """As for every object of another office (tests/offices/test_office_isolation.py): a readable 403."""
+    case_id = _letter(app, "D")
+    make_user("dk", counters=(1,), office=second_office["code"])
+    make_user("dkboss", role="supervisor", counters=(), office=second_office["code"])
+    for username in ("dk", "dkboss"):
+        other = login(app.test_client(), username)
+        response = other.get(f"/admin/berkas/{case_id}")
+        assert response.status_code == 403 and "Berkas ini milik unit layanan lain." in response.get_data(as_text=True)
+        assert other.post(f"/admin/berkas/{case_id}/batalkan", data={"reason": "x"}).status_code == 403
+        assert _case(app, case_id).code not in other.get("/admin/berkas?untuk=semua").get_data(as_text=True)
+    assert _case(app, case_id).state == OPEN
+
+
+def test_the_installation_admin_picks_the_office(app, budi, admin_client, second_office):
+    case_id = _letter(app, "D")
+    code = _case(app, case_id).code
+    assert code in admin_client.get("/admin/berkas").get_data(as_text=True)
+    assert code not in admin_client.get(f"/admin/berkas?kantor={second_office['code']}").get_data(as_text=True)
+    assert admin_client.get(f"/admin/berkas/{case_id}").status_code == 200
+
+
+def test_the_admin_navigation_links_the_worklist(app, budi):
+    assert 'href="/admin/berkas"' in budi.get("/admin/pengaduan").get_data(as_text=True)
+
+
+# --- English -------------------------------------------------------------------------------------
+
+def test_the_pages_read_in_english(app, budi):
+    case_id = _letter(app, "D", days_ago=30)
+    html = budi.get("/admin/berkas?lang=en").get_data(as_text=True)
+    assert "overdue" in html and "Requester" in html and "Running milestone" in html
+    html = budi.get(f"/admin/berkas/{case_id}").get_data(as_text=True)  # the session keeps the language
+    assert "Complete the milestone" in html and "Cancel the case" in html and "Public tracking page" in html
+    html = budi.get("/admin/berkas/baru").get_data(as_text=True)
+    assert "Register a request letter" in html and "Contact person" in html
+
+
+@pytest.mark.parametrize("app_config", [{"WTF_CSRF_ENABLED": True}])
+def test_every_action_needs_the_csrf_token(app, make_user):
+    make_user("budi", counters=(2, 4, 6))
+    budi = app.test_client()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', budi.get("/login").get_data(as_text=True)).group(1)
+    assert budi.post("/login", data={"username": "budi", "password": "rahasia-123", "csrf_token": token}
+                     ).status_code == 302
+    case_id = _letter(app, "D")
+    for action, data in (("selesaikan", {"milestone": "disposisi"}), ("tunggu", {"missing": "x"}),
+                         ("batalkan", {"reason": "x"}), ("metode", {"variant": "tender"}),
+                         ("persyaratan/1", {"received": "0"})):
+        response = budi.post(f"/admin/berkas/{case_id}/{action}", data=data)
+        assert response.status_code == 400, action
+    assert _kinds(app, case_id) == ["opened"]
+    page = budi.get(f"/admin/berkas/{case_id}").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    response = budi.post(f"/admin/berkas/{case_id}/selesaikan", data={"milestone": "disposisi", "csrf_token": token})
+    assert response.status_code == 303
+    before = _count(app)
+    response = budi.post("/admin/berkas/baru", data={"service": "D", "channel": "in_person", "requester": "X",
+                                                     "contact_name": "Y", "received_on": local_day().isoformat()})
+    assert response.status_code == 400 and _count(app) == before
