@@ -5,8 +5,11 @@ Defaults are safe for one office on a LAN: SQLite in the instance folder, WITA t
 from __future__ import annotations
 
 import os
+import re
 import secrets
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 
 class ConfigError(ValueError):
@@ -72,6 +75,55 @@ def env_clock(name: str, default: str) -> str:
     return f"{int(hour):02d}:{minute}"
 
 
+@dataclass(frozen=True)
+class SmtpSettings:
+    """Where case notifications are sent from (`LOKET_SMTP_URL`, `LOKET_SMTP_FROM`)."""
+
+    host: str
+    port: int
+    security: str  # "none", "starttls" or "tls"
+    user: str
+    password: str
+    sender: str
+
+    def __repr__(self) -> str:  # never the password in a log or a traceback
+        return f"SmtpSettings({self.security}://{self.host}:{self.port}, user={self.user!r}, from={self.sender!r})"
+
+
+# scheme -> (security, default port)
+SMTP_SCHEMES = {"smtp": ("none", 25), "smtp+starttls": ("starttls", 587), "smtps": ("tls", 465)}
+SMTP_URL_FORM = "smtp+starttls://user:password@host:587 (or smtps://…:465, or smtp://host:25 for a local relay)"
+
+
+def smtp_settings(url: str | None, sender: str | None) -> SmtpSettings | None:
+    """The mail server from LOKET_SMTP_URL and LOKET_SMTP_FROM; None when LOKET_SMTP_URL is empty (no email is
+    sent). Refused with the setting's name when it cannot work; the password is never repeated in the message."""
+    url, sender = (url or "").strip(), (sender or "").strip()
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        parts = urlsplit("")
+    shown = f"{parts.scheme}://{parts.hostname or ''}…" if parts.scheme else "something that is not a URL"
+    if parts.scheme not in SMTP_SCHEMES or not parts.hostname or parts.path not in ("", "/") or parts.query \
+            or parts.fragment or (parts.password is not None and not parts.username):
+        raise ConfigError(f"LOKET_SMTP_URL must look like {SMTP_URL_FORM}; got {shown}")
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if port == 0 or (port is None and parts.netloc.endswith(":")):
+        raise ConfigError(f"LOKET_SMTP_URL must end with a port number from 1 to 65535 (or none: the scheme's "
+                          f"default); got {shown}")
+    if not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", sender):
+        raise ConfigError(f"LOKET_SMTP_FROM must be the sender's email address (e.g. loket@example.go.id) when "
+                          f"LOKET_SMTP_URL is set; got {sender!r}")
+    security, default_port = SMTP_SCHEMES[parts.scheme]
+    return SmtpSettings(host=parts.hostname, port=port or default_port, security=security,
+                        user=unquote(parts.username or ""), password=unquote(parts.password or ""), sender=sender)
+
+
 def from_environment(folder: Path) -> dict:
     """Settings from the environment, with the defaults applied."""
     env = os.environ.get
@@ -102,6 +154,8 @@ def from_environment(folder: Path) -> dict:
         "LOKET_BACKUP_DIR": env("LOKET_BACKUP_DIR", ""),
         "LOKET_BACKUP_AT": env_clock("LOKET_BACKUP_AT", "01:00"),
         "LOKET_BACKUP_KEEP_DAYS": env_int("LOKET_BACKUP_KEEP_DAYS", 14, minimum=0, unit="days"),
+        # Case notifications by email (loket.cases.notify); None = no email at all.
+        "LOKET_SMTP": smtp_settings(env("LOKET_SMTP_URL"), env("LOKET_SMTP_FROM")),
     }
 
 

@@ -60,13 +60,23 @@ class DomainEvent:
 
 Subscriber = Callable[[DomainEvent], None]
 
+# Subscribers every app's publisher starts with, registered by an area's module when it is imported (as
+# scheduled jobs are): `loket.cases.notify` mails a case's contact person. Each runs in the request, after
+# the commit, so it only hands work to a background worker.
+SUBSCRIBERS: list[Subscriber] = []
+
+
+def subscribe_everywhere(fn: Subscriber) -> Subscriber:
+    SUBSCRIBERS.append(fn)
+    return fn
+
 
 class Publisher:
     """Sends events to Socket.IO rooms and to local subscribers; one per app."""
 
     def __init__(self, server):
         self.server = server  # a python-socketio Server (in-process or with a Redis manager)
-        self.subscribers: list[Subscriber] = []
+        self.subscribers: list[Subscriber] = list(SUBSCRIBERS)
         self.sent: list[DomainEvent] = []  # kept only when LOKET_RECORD_EVENTS (tests)
         self.record = False
         self.outbox = OrderedWorker("loket-socket-sender", self._send)

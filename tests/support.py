@@ -168,6 +168,15 @@ def login(client, username, password="rahasia-123"):
     return client
 
 
+def log_in_browser(page, base: str, username: str, password: str = "rahasia-123") -> None:
+    """Log a Playwright page in through the real login form."""
+    page.goto(f"{base}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+
+
 def report_tables(html: str) -> dict[str, list[dict[str, tuple[str, str]]]]:
     """The report page's tables (`<table data-table=KEY>`): per table, its rows as {column key: (data-value,
     shown text)}, the total row last."""

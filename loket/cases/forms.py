@@ -128,3 +128,9 @@ class ReassignForm(Form):
 
 class CancelForm(Form):
     reason = TextAreaField(_l("Alasan pembatalan"), [required(), max_length(core.TEXT_MAX)], filters=[strip])
+
+
+class SlipForm(Form):
+    """Which kiosk's printer the case's tracking slip goes to (the office's kiosks)."""
+
+    kiosk = SelectField(_l("Cetak di kios"), choices=[], validate_choice=True)

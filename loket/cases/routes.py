@@ -4,11 +4,12 @@ and opening a case from the ticket at the counter. Thin views over `loket.cases.
 Officers and supervisors see their own office's cases only (another office's case is a 403, as every other
 office object is); the installation admin picks an office with `?kantor=CODE`. Every action is a POST with CSRF
 that ends in a redirect back to the case; a refusal keeps what was typed and says why beside the field, in the
-page's language.
+page's language. The case page and the worklist follow their office's room (`cases.js`) and fetch themselves
+again on `case.*` events; "Cetak slip pelacakan" queues the case's slip on one of the office's kiosk printers.
 """
 from __future__ import annotations
 
-from flask import Blueprint, redirect, request, url_for
+from flask import Blueprint, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -18,12 +19,17 @@ from loket.auth.accounts import display_names
 from loket.auth.models import OFFICER, SUPERVISOR
 from loket.cases import core
 from loket.cases.forms import (ActionForm, ArrivedForm, CancelForm, CompleteForm, FromTicketForm, ReassignForm,
-                               RegisterForm, VariantForm, WaitForm, show_domain_error)
+                               RegisterForm, SlipForm, VariantForm, WaitForm, show_domain_error)
 from loket.cases.models import AT_COUNTER, Case, CaseEvent
+from loket.cases.slip import print_slip
+from loket.events import office_room
 from loket.extensions import db, limiter
 from loket.feedback.workflow import assignees
 from loket.forms import N_
-from loket.kiosk.links import public_base_url
+from loket.kiosk.core import kiosk_offices
+from loket.kiosk.links import public_base_url, qr_svg
+from loket.kiosk.models import Kiosk
+from loket.kiosk.routes import prints_nothing
 from loket.offices.scope import office_for_staff
 from loket.queue.errors import (CounterNotAllowed, InvalidInput, NotFound, OfficeNotAllowed, QueueError,
                                 TransitionNotAllowed)
@@ -41,6 +47,17 @@ EVENT_LABELS = {
     "cancelled": N_("Berkas dibatalkan"),
 }
 CHANNEL_LABELS = {AT_COUNTER: N_("Di loket (tiket)")}
+# The events after which the officers' pages fetch themselves again (published to the office's room, with the
+# case's id and no personal data: loket.cases.core._publish).
+LIVE_EVENTS = ("case.opened", "case.document", "case.waiting", "case.documents_arrived", "case.variant",
+               "case.escalated", "case.milestone", "case.done", "case.reassigned", "case.cancelled")
+SLIP_KIOSK = "case_slip_kiosk"  # the session remembers the kiosk an officer printed on last
+SLIP_OUTCOMES = ("queued", "failed", "preview")
+
+
+def _live(office_id: int, url: str) -> dict:
+    """What cases.js needs to follow the office: its room, the events, and the address to fetch again."""
+    return {"live_rooms": [office_room(office_id)], "live_events": " ".join(LIVE_EVENTS), "live_url": url}
 
 
 # --- look-ups -------------------------------------------------------------------------------
@@ -79,9 +96,11 @@ def worklist():
         officer_id = next((u.id for u in officers if str(u.id) == picked), None)
         shown = "petugas" if officer_id else "semua"
     rows = core.worklist(office.id, officer_id)
-    return page("cases/worklist.html", rows=rows, shown=shown, officer_id=officer_id, officers=officers,
+    return page("cases/worklist.html", "cases/_worklist_live.html", rows=rows, shown=shown, officer_id=officer_id,
+                officers=officers,
                 supervisor=supervisor, list_office=office, offices=offices, kantor=office.code if offices else None,
-                today=local_day(), names=display_names(row.case.assignee_id for row in rows))
+                today=local_day(), names=display_names(row.case.assignee_id for row in rows),
+                **_live(office.id, request.full_path.rstrip("?")))
 
 
 # --- one case -------------------------------------------------------------------------------
@@ -91,12 +110,36 @@ def _forms(case, **given) -> dict:
     forms = {"complete": CompleteForm(formdata=None), "wait": WaitForm(formdata=None),
              "arrived": ArrivedForm(formdata=None), "action": ActionForm(formdata=None),
              "variant": VariantForm(formdata=None, variant=case.variant), "cancel": CancelForm(formdata=None),
-             "reassign": ReassignForm(formdata=None, assignee=str(case.assignee_id or ""))}
+             "reassign": ReassignForm(formdata=None, assignee=str(case.assignee_id or "")),
+             "slip": SlipForm(formdata=None, kiosk=session.get(SLIP_KIOSK))}
     forms.update(given)
+    forms["slip"].kiosk.choices = [(k.id, k.name or k.id) for k in _slip_kiosks(case.office_id)]
+    if forms["slip"].kiosk.data not in {k for k, _name in forms["slip"].kiosk.choices}:
+        forms["slip"].kiosk.data = None  # the first one then (remembered one gone or another office's)
     forms["variant"].variant.choices = [("", _("— belum dipilih —"))] + variants if variants else []
     forms["reassign"].assignee.choices = [("", _("— belum ditugaskan —"))] + [
         (str(u.id), f"{u.display_name or u.username} ({u.username})") for u in assignees(case.office_id)]
     return forms
+
+
+def _slip_kiosks(office_id: int) -> list[Kiosk]:
+    """The active kiosks that list the office: the printers a case's slip may go to."""
+    kiosks = db.session.scalars(select(Kiosk).where(Kiosk.active.is_(True)).order_by(Kiosk.id))
+    return [k for k in kiosks if any(o.id == office_id for o in kiosk_offices(k))]
+
+
+def _slip_result(case) -> dict | None:
+    """What became of the slip just printed (`?cetak=`), named by the kiosk it went to."""
+    outcome = request.args.get("cetak")
+    if outcome not in SLIP_OUTCOMES:
+        return None
+    kiosk = db.session.get(Kiosk, str(session.get(SLIP_KIOSK) or ""))
+    return {"outcome": outcome, "kiosk": (kiosk.name or kiosk.id) if kiosk else "",
+            "qr": qr_svg(_track_url(case)) if outcome != "queued" else None}
+
+
+def _track_url(case) -> str:
+    return f"{public_base_url(case.office_id)}/b/{case.token}"
 
 
 def _lead_time_warning(case, events) -> str | None:
@@ -126,8 +169,9 @@ def _case_page(case, status: int = 200, error: str | None = None, **forms):
                 state_labels=core.STATE_LABELS, event_labels=EVENT_LABELS, variants=variants,
                 escalation=core.ESCALATION if core.ESCALATION in variants else None,
                 lead_time_warning=_lead_time_warning(case, events), saved=request.args.get("ok") == "1",
-                track_url=f"{public_base_url(case.office_id)}/b/{case.token}",
-                channel_label=_channel_label(case), counter_url=_counter_url(case))
+                track_url=_track_url(case), slip=_slip_result(case), new=request.args.get("baru") == "1",
+                channel_label=_channel_label(case), counter_url=_counter_url(case),
+                **_live(case.office_id, url_for("cases.case", case_id=case.id)))
 
 
 def _counter_url(case) -> str | None:
@@ -175,6 +219,23 @@ def complete(case_id: int):
     return _act(case_id, "complete", CompleteForm(),
                 lambda case, form: core.complete_milestone(case, key, current_user, note=form.note.data,
                                                            day=form.day.data))
+
+
+@bp.route("/<int:case_id>/cetak", methods=["POST"])
+@role_required(OFFICER, SUPERVISOR)
+def print_case_slip(case_id: int):
+    """Queue the case's slip on the chosen kiosk's printer (remembered for next time) and say what happened:
+    queued (a printer that is off prints it on a retry), refused at once (no usable printer configuration),
+    or a kiosk that prints nothing (the applicant scans the QR code shown on the page instead)."""
+    case = _case(case_id)
+    form = _forms(case, slip=SlipForm())["slip"]
+    if not form.validate():
+        return _case_page(case, status=400, slip=form)
+    kiosk = db.session.get(Kiosk, form.kiosk.data)
+    session[SLIP_KIOSK] = kiosk.id
+    printed = print_slip(kiosk, case)
+    outcome = "preview" if prints_nothing(kiosk) else ("queued" if printed else "failed")
+    return redirect(url_for("cases.case", case_id=case_id, cetak=outcome), code=303)
 
 
 @bp.route("/<int:case_id>/tunggu", methods=["POST"])
@@ -318,4 +379,4 @@ def from_ticket(ticket_id: int):
         db.session.rollback()
         show_domain_error(form, exc)
         return page("cases/from_ticket.html", form=form, ticket=_ticket_here(ticket_id), status=exc.status)
-    return redirect(url_for("cases.case", case_id=case.id), code=303)
+    return redirect(url_for("cases.case", case_id=case.id, baru=1), code=303)  # the page offers the slip

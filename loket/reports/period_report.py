@@ -1,5 +1,5 @@
 """The period report (Laporan kinerja pelayanan): visits, times against the standard, satisfaction and
-complaints per service, per counter and per officer, and the change against the previous period.
+complaints per service, per counter and per officer, the change against the previous period, and cases (berkas).
 
 `build()` returns the tables the page, the XLSX and the CSV all draw from, and the data of the charts.
 """
@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from loket.auth.accounts import display_names
+from loket.cases.milestones import CALENDAR
 from loket.counter.models import QuickRating
 from loket.extensions import db
 from loket.feedback import complaints as complaint_domain
@@ -18,6 +20,7 @@ from loket.feedback.models import Complaint
 from loket.feedback.reports import IkmRow, ikm_report
 from loket.queue.models import Ticket
 from loket.reports import figures
+from loket.reports.cases import AGE_BANDS, CaseFigures, case_figures
 from loket.reports.figures import Breakdown, Figures
 from loket.reports.periods import Period, trend
 from loket.reports.tables import Column, Table
@@ -139,10 +142,16 @@ def build(period: Period, office_id: int) -> PeriodReport:
     ratings = _ratings(period, office_id, QuickRating.service_id)
     complaints = _complaints(period, office_id)
 
+    cases = case_figures(period, office_id)
+    visits_note = _("Tunggu: dari ambil tiket (atau dialihkan) sampai dipanggil. Layanan: dari mulai dilayani "
+                    "sampai selesai. Median dan persentil 90 (nearest-rank) atas kunjungan yang dilayani.")
+    if cases.services:
+        # Day promises are not met at the counter: their figures are in the case tables, not invented here.
+        visits_note += " " + _("Janji dalam hari (berkas) tidak diukur di loket: untuk layanan itu kolom sesuai "
+                               "janji standar berisi –; lihat tabel Berkas per layanan dan Tahapan berkas.")
     visits = Table("kunjungan", _("Kunjungan dan waktu per layanan"),
                    [Column("service", _("Layanan")), Column("promise", _("Janji standar")), *_visit_columns()],
-                   note=_("Tunggu: dari ambil tiket (atau dialihkan) sampai dipanggil. Layanan: dari mulai dilayani "
-                          "sampai selesai. Median dan persentil 90 (nearest-rank) atas kunjungan yang dilayani."))
+                   note=visits_note)
     satisfaction = Table("kepuasan", _("Kepuasan dan pengaduan per layanan"), [
         Column("service", _("Layanan")), Column("ikm", _("IKM (konversi)"), "score"), Column("grade", _("Mutu")),
         Column("respondents", _("Responden SKM"), "int"), Column("rating_count", _("Penilaian cepat"), "int"),
@@ -213,7 +222,70 @@ def build(period: Period, office_id: int) -> PeriodReport:
 
     history = [(p, (ikm if p == period else _ikm_rows(p, office_id))[None].result.ikm_converted)
                for p in trend(period, 6)]
-    return PeriodReport(period, previous, now, ikm, [visits, satisfaction, change, counters, officers], history)
+    report_tables = [visits, satisfaction, change, counters, officers]
+    if cases.services:  # an office whose standard has no case milestones has no case tables
+        report_tables += _case_tables(cases)
+    return PeriodReport(period, previous, now, ikm, report_tables, history)
+
+
+def _service_name(service) -> str:
+    return f"{service.code} {service.name}"
+
+
+def _case_tables(cases: CaseFigures) -> list[Table]:
+    """Berkas per layanan, Tahapan berkas and Umur berkas, from `loket.reports.cases`."""
+    end_note = _("Akhir periode: hari terakhirnya, atau hari ini bila periode belum selesai (%(day)s).",
+                 day=format_date(cases.as_of, "long"))
+    received = Table("berkas", _("Berkas per layanan"), [
+        Column("service", _("Layanan")), Column("received", _("Diterima"), "int"),
+        Column("completed", _("Selesai"), "int"), Column("on_time", _("Selesai tepat waktu"), "int"),
+        Column("on_time_pct", _("Selesai tepat waktu (%)"), "percent"), Column("cancelled", _("Dibatalkan"), "int"),
+        Column("open", _("Masih berjalan di akhir periode"), "int")],
+        note=_("Tepat waktu: setiap tahapan berkas selesai paling lambat pada tanggal jatuh temponya. Jatuh tempo "
+               "dihitung dari janji standar pada kalender kantor (hari kerja tanpa akhir pekan, hari libur dan hari "
+               "tutup kantor) dan mundur sebanyak hari ketika berkas menunggu kelengkapan dari pemohon. Persentase "
+               "atas berkas yang selesai pada periode ini.") + " " + end_note)
+    for row in cases.services:
+        received.add(_service_name(row.service), row.received, row.completed, row.on_time, _pct(row.on_time_share),
+                     row.cancelled, row.open)
+    totals = [sum(getattr(row, name) for row in cases.services)
+              for name in ("received", "completed", "on_time", "cancelled", "open")]
+    received.set_total(_("Seluruh layanan"), *totals[:3],
+                       _pct(totals[2] / totals[1]) if totals[1] else None, *totals[3:])
+
+    steps = Table("tahapan", _("Tahapan berkas"), [
+        Column("service", _("Layanan")), Column("milestone", _("Tahapan")), Column("variant", _("Pilihan")),
+        Column("unit", _("Satuan hari")), Column("completed", _("Jumlah tahap selesai"), "int"),
+        Column("on_time", _("Tepat waktu"), "int"), Column("on_time_pct", _("Tepat waktu (%)"), "percent"),
+        # "minutes" is the tables' one-decimal kind; the unit is the row's own (working or calendar days)
+        Column("days_avg", _("Rata-rata lama (hari)"), "minutes"),
+        Column("promised", _("Janji standar (hari)"), "int")],
+        note=_("Tahapan yang selesai pada periode ini, per pilihan (metode pemilihan, diteruskan ke helpdesk LKPP). "
+               "Lama: dari selesainya tahap sebelumnya (tahap pertama: dari tanggal berkas diterima) sampai tahap "
+               "ini selesai, dalam satuan janji standarnya (hari kerja atau hari kalender), tanpa hari ketika jam "
+               "berhenti karena menunggu kelengkapan berkas. Tepat waktu: selesai paling lambat pada tanggal jatuh "
+               "temponya."))
+    for row in cases.milestones:
+        unit = _("hari kalender") if row.milestone.unit == CALENDAR else _("hari kerja")
+        steps.add(_service_name(row.service), row.milestone.name, row.variant.name if row.variant else None, unit,
+                  row.completed, row.on_time, _pct(row.on_time_share), row.average_days, row.promised)
+
+    bands = [(f"age_{first}" + (f"_{last}" if last is not None else ""),
+              _("%(first)s–%(last)s hari", first=first, last=last) if last is not None
+              else _("> %(days)s hari", days=first - 1)) for first, last in AGE_BANDS]
+    ages = Table("umur", _("Umur berkas yang masih berjalan"), [
+        Column("service", _("Layanan")), Column("open", _("Berkas berjalan"), "int"),
+        *[Column(key, label, "int") for key, label in bands],
+        Column("overdue", _("Terlambat"), "int"), Column("waiting", _("Menunggu pemohon"), "int")],
+        note=_("Berkas yang masih berjalan di akhir periode menurut umurnya: hari kalender sejak diterima. "
+               "Terlambat: tahap yang sedang berjalan sudah melewati tanggal jatuh temponya. Menunggu pemohon: jam "
+               "berhenti karena menunggu kelengkapan berkas (tidak dihitung terlambat).") + " " + end_note)
+    for row in cases.ages:
+        ages.add(_service_name(row.service), row.total, *row.bands, row.overdue, row.waiting)
+    ages.set_total(_("Seluruh layanan"), sum(row.total for row in cases.ages),
+                   *[sum(row.bands[i] for row in cases.ages) for i in range(len(AGE_BANDS))],
+                   sum(row.overdue for row in cases.ages), sum(row.waiting for row in cases.ages))
+    return [received, steps, ages]
 
 
 def _sum_ratings(groups) -> Ratings:

@@ -19,6 +19,7 @@ from loket.offices.scope import default_office
 from loket.queue import core as queue
 from loket.queue.models import Counter, Service
 from loket.timeutil import local_day
+from escpos_tools import TcpPrinter, native_qr_payloads
 from support import login
 
 REQUESTER, CONTACT = "Dinas Pekerjaan Umum dan Penataan Ruang", "Ni Luh Putu Sari"
@@ -285,11 +286,14 @@ def test_an_officer_opens_a_case_from_the_ticket_at_the_counter(app, budi):
     assert response.status_code == 400 and 'id="contact_name-error"' in response.get_data(as_text=True)
     response = budi.post(f"/admin/berkas/dari-tiket/{ticket_id}", data={
         "requester": "CV Karya Mandiri", "contact_name": "I Made Wirawan", "documents": ["1"]})
-    assert response.status_code == 303
-    case_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    assert response.status_code == 303 and response.headers["Location"].endswith("?baru=1")
+    case_id = int(response.headers["Location"].split("?")[0].rsplit("/", 1)[1])
     case = _case(app, case_id)
     assert (case.ticket_id, case.channel, case.requester) == (ticket_id, "loket", "CV Karya Mandiri")
+    offered = budi.get(response.headers["Location"]).get_data(as_text=True)  # the slip, offered at once
+    assert 'id="case-opened"' in offered and 'class="case-slip slip-offer"' in offered and 'id="print-slip"' in offered
     html = budi.get(f"/admin/berkas/{case_id}").get_data(as_text=True)
+    assert 'id="case-opened"' not in html and 'id="print-slip"' in html
     assert 'id="escalate-form"' in html and f'href="/counter/{counter_id}" id="back-to-counter"' in html
     assert budi.post(f"/admin/berkas/{case_id}/lkpp", data={}).status_code == 303
     assert _case(app, case_id).variant == "lkpp"
@@ -310,6 +314,116 @@ def test_only_a_ticket_at_one_of_the_officers_counters_opens_a_case(app, budi, m
     assert budi.post(f"/admin/berkas/dari-tiket/{ticket_id}", data={"requester": "X", "contact_name": "Y"}
                      ).status_code == 403
     assert _count(app) == 0
+
+
+# --- the tracking slip ---------------------------------------------------------------------------
+
+BASE_URL = "https://antrean.example.go.id"
+
+
+@pytest.fixture
+def tcp_printer():
+    """A network receipt printer on 127.0.0.1 (tests/escpos_tools.py), as the kiosk tests use."""
+    printer = TcpPrinter().start()
+    yield printer
+    printer.stop()
+
+
+def _kiosk_printer(app, config, kiosk_id="1"):
+    from loket.kiosk import core as kiosk_core
+
+    with app.app_context():
+        kiosk_core.set_printer_config(kiosk_core.get_kiosk(kiosk_id), config)
+        db.session.remove()
+
+
+def _slip_jobs(app) -> list[tuple[str, str, str]]:
+    from loket.printers.models import PrintJob
+
+    with app.app_context():
+        return [(j.kiosk_id, j.kind, j.status) for j in db.session.scalars(select(PrintJob).order_by(PrintJob.id))]
+
+
+@pytest.mark.parametrize("app_config", [{"LOKET_PUBLIC_BASE_URL": BASE_URL}])
+def test_the_slip_prints_on_the_kiosk_printer_with_the_code_and_the_tracking_url(app, budi, tcp_printer):
+    from loket.printers import jobs
+
+    case_id = _letter(app, "D")
+    case = _case(app, case_id)
+    _kiosk_printer(app, {**tcp_printer.config, "qr": "native"})
+    response = budi.post(f"/admin/berkas/{case_id}/cetak", data={"kiosk": "1"})
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/admin/berkas/{case_id}?cetak=queued")
+    jobs.wait_for_sends()
+    data = tcp_printer.next_job()
+    assert case.code.encode() in data
+    assert native_qr_payloads(data) == [f"{BASE_URL}/b/{case.token}".encode()]
+    html = budi.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'data-outcome="queued"' in html and "Slip pelacakan dikirim ke printer" in html
+    assert _slip_jobs(app) == [("1", "case", "sent")]
+
+
+@pytest.mark.parametrize("app_config", [{"LOKET_PUBLIC_BASE_URL": BASE_URL}])
+def test_a_printer_that_is_off_prints_the_slip_on_a_retry_and_the_case_stays(app, budi, tcp_printer):
+    from loket.printers import jobs
+
+    case_id = _letter(app, "D")
+    _kiosk_printer(app, {**tcp_printer.config, "qr": "native"})
+    port = tcp_printer.port
+    tcp_printer.stop()
+    response = budi.post(f"/admin/berkas/{case_id}/cetak", data={"kiosk": "1"})
+    assert response.headers["Location"].endswith("?cetak=queued")  # queued: retried like every print job
+    jobs.wait_for_sends()
+    assert _slip_jobs(app) == [("1", "case", "failed")]
+    assert _case(app, case_id).state == OPEN and budi.get(f"/admin/berkas/{case_id}").status_code == 200
+    tcp_printer.port = port
+    tcp_printer.start()
+    with app.app_context():
+        assert jobs.retry_pending(app) == 1
+    assert _case(app, case_id).code.encode() in tcp_printer.next_job()
+    assert _slip_jobs(app) == [("1", "case", "sent")]
+
+
+def test_a_preview_printer_says_to_scan_the_qr_code_shown_on_the_page(app, budi):
+    case_id = _letter(app, "D")  # kiosk 1 prints to the preview printer in the tests
+    response = budi.post(f"/admin/berkas/{case_id}/cetak", data={"kiosk": "1"}, follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert 'data-outcome="preview"' in html and "memindai kode QR" in html
+    assert 'id="slip-qr"' in html and "<svg" in html
+
+
+def test_a_kiosk_without_a_printer_is_a_printer_problem_never_a_lost_case(app, budi):
+    from loket.kiosk.models import Kiosk
+
+    case_id = _letter(app, "D")
+    with app.app_context():
+        db.session.get(Kiosk, "1").printer = {}  # never set up
+        db.session.commit()
+    response = budi.post(f"/admin/berkas/{case_id}/cetak", data={"kiosk": "1"}, follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert 'data-outcome="failed"' in html and 'role="alert"' in html and 'id="slip-qr"' in html
+    assert _case(app, case_id).state == OPEN and _slip_jobs(app) == [("1", "case", "failed")]
+
+
+def test_the_officer_picks_the_kiosk_and_the_choice_is_remembered(app, budi, second_office):
+    from loket.kiosk.models import Kiosk
+    from loket.offices.models import Office
+
+    with app.app_context():
+        preview = {"kind": "preview", "paper": "80mm", "qr": "native"}
+        db.session.add(Kiosk(id="lobi", name="Kios Lobi", printer=preview, offices=[default_office()]))
+        db.session.add(Kiosk(id="dk", name="Kios Dukcapil", printer=preview,
+                             offices=[db.session.scalar(select(Office).where(Office.code == second_office["code"]))]))
+        db.session.commit()
+        db.session.remove()
+    case_id = _letter(app, "D")
+    html = budi.get(f"/admin/berkas/{case_id}").get_data(as_text=True)
+    assert 'name="kiosk"' in html and "Kios Lobi" in html and "Kios Dukcapil" not in html  # the office's kiosks
+    assert budi.post(f"/admin/berkas/{case_id}/cetak", data={"kiosk": "dk"}).status_code == 400
+    assert budi.post(f"/admin/berkas/{case_id}/cetak", data={"kiosk": "lobi"}).status_code == 303
+    html = budi.get(f"/admin/berkas/{case_id}").get_data(as_text=True)
+    assert re.search(r'<option[^>]*selected[^>]*value="lobi"|<option[^>]*value="lobi"[^>]*selected', html)
+    assert [kiosk for kiosk, _kind, _status in _slip_jobs(app)] == ["lobi"]
 
 
 # --- access --------------------------------------------------------------------------------------

@@ -4,9 +4,7 @@ overdue case (screenshot under tests/artifacts/).
 """
 from __future__ import annotations
 
-import importlib.util
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -19,16 +17,10 @@ from loket.offices.scope import default_office
 from loket.queue import core
 from loket.queue.models import Counter, Service
 from loket.timeutil import local_day
+from support import log_in_browser
+from tests.a11y import axe
 
 pytestmark = pytest.mark.browser
-
-
-def _axe():
-    """tests/a11y/axe.py (on sys.path only for the a11y tests), loaded by its path."""
-    spec = importlib.util.spec_from_file_location("case_pages_axe", Path(__file__).parents[1] / "a11y" / "axe.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture
@@ -42,14 +34,6 @@ def page(browser):
     context.close()
 
 
-def log_in(page, base, username, password="rahasia-123"):
-    page.goto(f"{base}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
-
-
 def test_an_officer_opens_a_case_from_the_counter_escalates_and_closes_it(app, live_server, make_user, page):
     base = live_server.url
     make_user("budi", counters=(2, 4, 6))
@@ -60,7 +44,7 @@ def test_an_officer_opens_a_case_from_the_counter_escalates_and_closes_it(app, l
         core.call_next(counter)
         counter_id = counter.id
         db.session.remove()
-    log_in(page, base, "budi")
+    log_in_browser(page, base, "budi")
     page.goto(f"{base}/counter/{counter_id}")
     page.click("#open-case")
     page.fill("input[name=requester]", "CV Karya Mandiri")
@@ -68,7 +52,7 @@ def test_an_officer_opens_a_case_from_the_counter_escalates_and_closes_it(app, l
     page.click("form.case-form button[type=submit]")
     page.wait_for_selector("#case[data-state=open]")
     code = page.text_content("#case-code").strip()
-    assert not _axe().check(page, "staff-case-page")
+    assert not axe.check(page, "staff-case-page")
     assert code.startswith("BK-") and "/b/" in page.get_attribute("#track-link", "href")
     page.click("#escalate-form button[type=submit]")
     page.wait_for_selector("#case-variant")
@@ -92,7 +76,7 @@ def test_a_letter_is_registered_and_the_worklist_marks_an_overdue_case(app, live
         late = cases.register_letter(service, budi, "in_person", "Dinas Kesehatan", "Kadek Ayu",
                                      local_day() - timedelta(days=30), assignee=budi).code
         db.session.remove()
-    log_in(page, base, "budi")
+    log_in_browser(page, base, "budi")
     page.goto(f"{base}/admin/berkas/baru?layanan=D")
     page.fill("input[name=requester]", "Dinas Pekerjaan Umum dan Penataan Ruang")
     page.fill("input[name=contact_name]", "Ni Luh Putu Sari")
@@ -101,7 +85,7 @@ def test_a_letter_is_registered_and_the_worklist_marks_an_overdue_case(app, live
     page.click("form.case-form button[type=submit]")
     assert page.text_content("#contact_email-error") == "Email narahubung hanya disimpan dengan persetujuannya."
     assert page.input_value("input[name=requester]") == "Dinas Pekerjaan Umum dan Penataan Ruang"
-    assert not _axe().check(page, "staff-case-register-errors")
+    assert not axe.check(page, "staff-case-register-errors")
     page.check("input[name=consent]")
     page.click("form.case-form button[type=submit]")
     page.wait_for_selector("#case[data-state=waiting]")
@@ -112,5 +96,5 @@ def test_a_letter_is_registered_and_the_worklist_marks_an_overdue_case(app, live
     assert "terlambat" in row.text_content()
     assert "menunggu kelengkapan berkas" in page.text_content("#worklist")
     page.screenshot(path=str(artifacts / "case-worklist.png"), full_page=True)
-    assert not _axe().check(page, "staff-case-worklist")
+    assert not axe.check(page, "staff-case-worklist")
     assert page.js_errors == []
