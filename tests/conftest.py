@@ -248,6 +248,16 @@ def browser(browser):
 
 
 @pytest.fixture
+def tcp_printer():
+    """A network receipt printer on 127.0.0.1 that keeps the bytes it receives (tests/escpos_tools.py)."""
+    from escpos_tools import TcpPrinter
+
+    printer = TcpPrinter().start()
+    yield printer
+    printer.stop()
+
+
+@pytest.fixture
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS

@@ -19,7 +19,7 @@ from loket.offices.scope import default_office
 from loket.queue import core as queue
 from loket.queue.models import Counter, Service
 from loket.timeutil import local_day
-from escpos_tools import TcpPrinter, native_qr_payloads
+from escpos_tools import native_qr_payloads
 from support import login
 
 REQUESTER, CONTACT = "Dinas Pekerjaan Umum dan Penataan Ruang", "Ni Luh Putu Sari"
@@ -319,14 +319,6 @@ def test_only_a_ticket_at_one_of_the_officers_counters_opens_a_case(app, budi, m
 # --- the tracking slip ---------------------------------------------------------------------------
 
 BASE_URL = "https://antrean.example.go.id"
-
-
-@pytest.fixture
-def tcp_printer():
-    """A network receipt printer on 127.0.0.1 (tests/escpos_tools.py), as the kiosk tests use."""
-    printer = TcpPrinter().start()
-    yield printer
-    printer.stop()
 
 
 def _kiosk_printer(app, config, kiosk_id="1"):

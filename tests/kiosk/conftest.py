@@ -1,16 +1,9 @@
-"""Fixtures for the kiosk tests: a TCP "printer" on 127.0.0.1 and ESC/POS byte readers (tests/escpos_tools.py)."""
+"""Fixtures for the kiosk tests: ESC/POS byte readers (tests/escpos_tools.py); the TCP printer is in tests/conftest.py."""
 from __future__ import annotations
 
 import pytest
 
-from escpos_tools import TcpPrinter, parsers
-
-
-@pytest.fixture
-def tcp_printer():
-    printer = TcpPrinter().start()
-    yield printer
-    printer.stop()
+from escpos_tools import parsers
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from escpos_tools import TcpPrinter, parsers
+from escpos_tools import parsers
 from loket.printers import ComplaintSlip, TicketSlip
 
 TICKET_URL = "https://loket.example.go.id/t/8f3a1c2d9e"
@@ -16,10 +16,8 @@ COMPLAINT_URL = "https://loket.example.go.id/pengaduan/ADU-7F3K9Q"
 
 
 @pytest.fixture
-def fake_printer():
-    printer = TcpPrinter().start()
-    yield printer
-    printer.stop()
+def fake_printer(tcp_printer):
+    return tcp_printer
 
 
 @pytest.fixture
