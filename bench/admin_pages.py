@@ -12,18 +12,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
-import time
-from pathlib import Path
 
-
-def _best_ms(fn, repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best * 1000
+from bench.inprocess import best_ms, fresh_app
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,23 +25,17 @@ def main(argv: list[str] | None = None) -> int:
 
     from sqlalchemy import select
 
-    from loket import audit, create_app
+    from loket import audit
     from loket.admin.dashboard import office_today
     from loket.auth.models import User
-    from loket.bootstrap import ensure_ready
     from loket.extensions import db
     from loket.offices.scope import default_office
-    from loket.ops import schema
     from loket.queue import core
     from loket.queue.models import Counter, Ticket
     from loket.timeutil import local_day
 
-    folder = Path(tempfile.mkdtemp(prefix="loket-bench-admin-"))
-    app = create_app({"INSTANCE_PATH": str(folder), "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'loket.db'}",
-                      "LOKET_OFFICE_HOURS": "24/7", "RATELIMIT_ENABLED": False})
+    app = fresh_app("loket-bench-admin-", LOKET_OFFICE_HOURS="24/7")
     with app.app_context():
-        schema.upgrade(safety_copy=False)
-        ensure_ready()
         office = default_office().id
         counter = db.session.scalar(select(Counter).where(Counter.number == 1, Counter.office_id == office))
         officer = User(username="bench", role="officer", office_id=office, counters=[counter])
@@ -73,9 +57,9 @@ def main(argv: list[str] | None = None) -> int:
                 if issued % 3 == 0:
                     ticket = core.call_next(counter, officer=officer)
                     core.close_case(ticket, officer=officer)
-            base = _best_ms(floor, args.repeat)
-            dash = _best_ms(lambda: office_today(office), args.repeat)
-            trail = _best_ms(lambda: audit.trail(filters, limit=300), args.repeat)
+            base = best_ms(floor, args.repeat)
+            dash = best_ms(lambda: office_today(office), args.repeat)
+            trail = best_ms(lambda: audit.trail(filters, limit=300), args.repeat)
             print(f"{size:>13,}  {base:8.2f}  {dash:12.2f}  {dash / base:7.1f}  {trail:8.2f}  {trail / base:7.1f}")
         db.session.remove()
         db.engine.dispose()

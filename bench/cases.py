@@ -18,20 +18,9 @@ import argparse
 import random
 import secrets
 import sys
-import tempfile
-import time
-from datetime import datetime, timedelta
-from datetime import time as clock
-from pathlib import Path
+from datetime import datetime, time, timedelta
 
-
-def _best_ms(fn, repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best * 1000
+from bench.inprocess import best_ms, fresh_app
 
 
 def _write(closed: int, open_: int, office_id: int, services: list, today, rng: random.Random) -> None:
@@ -60,7 +49,7 @@ def _write(closed: int, open_: int, office_id: int, services: list, today, rng: 
                       "requester": f"OPD {n % 40}", "contact_name": None, "contact_consent": False,
                       "variant": variant, "received_on": received, "state": state,
                       "next_due": None if state != OPEN else due[0].due,
-                      "closed_at": None if is_open else datetime.combine(max(done.values()), clock(7))})
+                      "closed_at": None if is_open else datetime.combine(max(done.values()), time(7))})
         completions += [{"case_id": n + 1, "key": key, "completed_on": max(day, received)} for key, day in done.items()]
         if n % 5 == 0:
             pauses.append({"case_id": n + 1, "stopped_on": received, "missing": "DPP",
@@ -82,13 +71,10 @@ def main(argv: list[str] | None = None) -> int:
 
     from sqlalchemy import select
 
-    from loket import create_app
-    from loket.bootstrap import ensure_ready
     from loket.cases import core
     from loket.cases.models import ACTIVE_STATES, Case
     from loket.extensions import db
     from loket.offices.scope import default_office
-    from loket.ops import schema
     from loket.queue.models import Service
     from loket.reports import cases as case_report
     from loket.reports.periods import parse_period
@@ -97,12 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'closed':>7}  {'open':>5}  {'floor ms':>8}  {'worklist ms':>11}  {'x floor':>7}  {'tracking ms':>11}  "
           f"{'report ms':>9}")
     for closed in [int(x) for x in args.closed.split(",")]:
-        folder = Path(tempfile.mkdtemp(prefix="loket-bench-cases-"))
-        app = create_app({"INSTANCE_PATH": str(folder), "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'loket.db'}",
-                          "RATELIMIT_ENABLED": False})
+        app = fresh_app("loket-bench-cases-")
         with app.app_context(), app.test_request_context():
-            schema.upgrade(safety_copy=False)
-            ensure_ready()
             office = default_office().id
             today = local_day()
             services = [s for s in db.session.scalars(select(Service).where(Service.office_id == office))
@@ -119,10 +101,10 @@ def main(argv: list[str] | None = None) -> int:
                 db.session.expire_all()  # each page view reads the case again
                 core.public_view(db.session.get(Case, one.id), today)
 
-            base = _best_ms(floor, args.repeat)
-            work = _best_ms(lambda: core.worklist(office, today=today), args.repeat)
-            track = _best_ms(tracking, args.repeat)
-            report = _best_ms(lambda: case_report.case_figures(period, office, today), args.repeat)
+            base = best_ms(floor, args.repeat)
+            work = best_ms(lambda: core.worklist(office, today=today), args.repeat)
+            track = best_ms(tracking, args.repeat)
+            report = best_ms(lambda: case_report.case_figures(period, office, today), args.repeat)
             assert len(core.worklist(office, today=today)) == args.open
             print(f"{closed:>7,}  {args.open:>5}  {base:8.1f}  {work:11.1f}  {work / base:7.1f}  {track:11.1f}  "
                   f"{report:9.1f}")

@@ -13,19 +13,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
-import time
 from datetime import timedelta
-from pathlib import Path
 
-
-def _best_ms(fn, repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best * 1000
+from bench.inprocess import best_ms, fresh_app
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,11 +26,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from sqlalchemy import func, select
 
-    from loket import create_app
-    from loket.bootstrap import ensure_ready
     from loket.extensions import db
     from loket.offices.scope import default_office
-    from loket.ops import demo, schema
+    from loket.ops import demo
     from loket.queue.models import Ticket, TicketEvent
     from loket.reports import period_report, skm, tables
     from loket.reports.periods import parse_period
@@ -49,12 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'days':>5}  {'tickets':>8}  {'events':>8}  {'floor ms':>8}  {'report ms':>9}  {'x floor':>7}  "
           f"{'SKM ms':>7}  {'XLSX ms':>7}")
     for days in [int(x) for x in args.days.split(",")]:
-        folder = Path(tempfile.mkdtemp(prefix="loket-bench-reports-"))
-        app = create_app({"INSTANCE_PATH": str(folder), "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'loket.db'}",
-                          "RATELIMIT_ENABLED": False})
+        app = fresh_app("loket-bench-reports-")
         with app.app_context(), app.test_request_context():
-            schema.upgrade(safety_copy=False)
-            ensure_ready()
             demo.generate(days=days)
             office = default_office().id
             today = local_day()
@@ -68,11 +52,11 @@ def main(argv: list[str] | None = None) -> int:
                     .join(Ticket, Ticket.id == TicketEvent.ticket_id)
                     .where(Ticket.office_id == office, Ticket.day >= period.start, Ticket.day < period.end)).all()
 
-            base = _best_ms(floor, args.repeat)
-            report = _best_ms(lambda: period_report.build(period, office), args.repeat)
-            survey = _best_ms(lambda: skm.build(period, office), args.repeat)
+            base = best_ms(floor, args.repeat)
+            report = best_ms(lambda: period_report.build(period, office), args.repeat)
+            survey = best_ms(lambda: skm.build(period, office), args.repeat)
             built = period_report.build(period, office)
-            xlsx = _best_ms(lambda: tables.to_xlsx(["bench"], built.tables), args.repeat)
+            xlsx = best_ms(lambda: tables.to_xlsx(["bench"], built.tables), args.repeat)
             print(f"{days:>5}  {tickets:>8,}  {events:>8,}  {base:8.1f}  {report:9.1f}  {report / base:7.1f}  "
                   f"{survey:7.1f}  {xlsx:7.1f}")
             db.session.remove()

@@ -35,14 +35,10 @@ from loket.events import DomainEvent, case_room, commit_and_publish, office_room
 from loket.extensions import db
 from loket.feedback.complaints import CODE_ALPHABET
 from loket.queue.errors import InvalidInput, NotFound, OfficeNotAllowed, TransitionNotAllowed
+from loket.queue.core import N_
 from loket.queue.models import CALLED, SERVING, Service, Ticket
 from loket.queue.models import DONE as TICKET_DONE
 from loket.timeutil import local_day, utcnow
-
-
-def N_(message: str) -> str:
-    """Marks a message for translation; the web layer translates it when it answers."""
-    return message
 
 
 ESCALATION = "lkpp"  # the helpdesk variant: the problem goes on to the LKPP helpdesk (7 days)
