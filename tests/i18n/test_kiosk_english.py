@@ -80,7 +80,7 @@ def test_the_kiosk_in_english_shows_no_indonesian_ui_text(live_server, browser, 
 
     seen = {}
     page.goto(f"{live_server.url}/kiosk/1?lang=en")
-    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator("html").get_attribute("lang") == "en", page.url
     seen["home"] = indonesian_in(page, phrases)
     data_marked = page.locator("[data-code='A'] [lang='id']").count()
 
@@ -91,7 +91,7 @@ def test_the_kiosk_in_english_shows_no_indonesian_ui_text(live_server, browser, 
     page.locator("#take-ticket").click()
     page.wait_for_selector("#ticket-number")
     seen["confirmation"] = indonesian_in(page, phrases)
-    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator("html").get_attribute("lang") == "en", page.url
 
     page.goto(f"{live_server.url}/pengaduan/baru?kiosk=1&lang=en")
     seen["complaint"] = indonesian_in(page, phrases)
