@@ -1,5 +1,5 @@
-"""Personal data: complaint contacts are removed after the retention period by `loket privacy purge`;
-the complaint, its status and response stay. Surveys never hold a name or a link to a ticket.
+"""Personal data: complaint contacts, and the contacts of closed cases (berkas), are removed after the
+retention period by `loket privacy purge`; the complaint, its status and response stay, and the case too. Surveys never hold a name or a link to a ticket.
 """
 from __future__ import annotations
 
@@ -10,9 +10,13 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from loket.cases import core as cases
+from loket.cases.models import Case
 from loket.extensions import db
 from loket.feedback import complaints, once
 from loket.feedback.models import Complaint, FormSubmission
+from loket.offices.scope import default_office
+from loket.queue.models import Service
 from loket.timeutil import local_day, utcnow
 
 
@@ -26,6 +30,26 @@ def seed(app):
                                      now=now - timedelta(days=days))
             if days == 100:
                 complaints.change_status(item, "answered", response="Sudah kami perbaiki.")
+
+
+def seed_cases(app):
+    """Two cancelled cases (berkas) with a contact person, closed 40 and 1 days ago."""
+    with app.app_context():
+        service = db.session.scalar(select(Service).where(Service.code == "D",
+                                                          Service.office_id == default_office().id))
+        for days, name in ((40, "Ni Luh Putu Sari"), (1, "I Made Wirawan")):
+            case = cases.register_letter(service, None, "in_person", "Dinas Kesehatan", name,
+                                         local_day() - timedelta(days=days), contact_email="opd@contoh.id",
+                                         consent=True)
+            case = cases.cancel(case, None, "Permohonan ditarik")
+            case.closed_at = utcnow() - timedelta(days=days)
+        db.session.commit()
+
+
+def case_contacts(app) -> dict[str, tuple]:
+    with app.app_context():
+        return {c.requester + str(c.id): (c.contact_name, c.contact_email, c.contact_purged_at is not None)
+                for c in db.session.scalars(select(Case).order_by(Case.id))}
 
 
 def contacts(app) -> dict[str, tuple]:
@@ -48,9 +72,13 @@ def run_cli(app, *args, retention=None):
 
 def test_purge_command_removes_contacts_after_the_configured_retention(app):
     seed(app)
+    seed_cases(app)
     result = run_cli(app, retention=30)
     assert result.returncode == 0, result.stderr
-    assert "Removed contact details from 2 complaint(s) older than 30 days" in result.stdout
+    assert ("Removed contact details from 2 complaint(s) received and 1 case(s) closed more than 30 days ago"
+            in result.stdout)
+    assert list(case_contacts(app).values()) == [(None, None, True),
+                                                 ("I Made Wirawan", "opd@contoh.id", False)]
     after = contacts(app)
     assert after["umur 100 hari"] == (None, None, True, "answered", "Sudah kami perbaiki.")
     assert after["umur 40 hari"] == (None, None, True, "received", None)
@@ -58,17 +86,17 @@ def test_purge_command_removes_contacts_after_the_configured_retention(app):
     assert after["umur 200 hari"] == (None, None, False, "received", None)  # nothing to remove
     # running it again finds nothing more
     again = run_cli(app, retention=30)
-    assert "from 0 complaint(s)" in again.stdout
+    assert "from 0 complaint(s) received and 0 case(s)" in again.stdout
 
 
 def test_purge_command_default_and_days_option(app):
     seed(app)
     default = run_cli(app)  # 90 days unless configured
     assert default.returncode == 0, default.stderr
-    assert "from 1 complaint(s) older than 90 days" in default.stdout
+    assert "from 1 complaint(s) received and 0 case(s) closed more than 90 days ago" in default.stdout
     assert contacts(app)["umur 40 hari"][:2] == ("Sedang", "sedang@contoh.id")
     option = run_cli(app, "--days", "0", retention=365)
-    assert "from 2 complaint(s) older than 0 days" in option.stdout
+    assert "from 2 complaint(s) received and 0 case(s) closed more than 0 days ago" in option.stdout
     assert all(value[:2] == (None, None) for value in contacts(app).values())
     bad = run_cli(app, "--days", "-1")
     assert bad.returncode != 0 and contacts(app)  # refused, nothing happened
