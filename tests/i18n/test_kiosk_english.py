@@ -71,6 +71,22 @@ def phrases():
     return _indonesian_phrases()
 
 
+def where(page) -> str:
+    """The page and its session cookie (Flask's is readable JSON): what to look at when the language is wrong."""
+    import base64
+    import json
+    import zlib
+
+    cookies = {c["name"]: c["value"] for c in page.context.cookies()}
+    data = cookies.get("session", "").lstrip(".").split(".")[0]
+    try:
+        raw = base64.urlsafe_b64decode(data + "=" * (-len(data) % 4))
+        session = json.loads(zlib.decompress(raw) if cookies["session"].startswith(".") else raw)
+    except (KeyError, ValueError, zlib.error):
+        session = cookies.get("session")
+    return f"{page.url} session={session}"
+
+
 def test_the_kiosk_in_english_shows_no_indonesian_ui_text(live_server, browser, phrases, artifacts):
     context = browser.new_context(viewport={"width": 1920, "height": 1080})
     page = context.new_page()
@@ -80,7 +96,7 @@ def test_the_kiosk_in_english_shows_no_indonesian_ui_text(live_server, browser, 
 
     seen = {}
     page.goto(f"{live_server.url}/kiosk/1?lang=en")
-    assert page.locator("html").get_attribute("lang") == "en", page.url
+    assert page.locator("html").get_attribute("lang") == "en", where(page)
     seen["home"] = indonesian_in(page, phrases)
     data_marked = page.locator("[data-code='A'] [lang='id']").count()
 
@@ -91,7 +107,7 @@ def test_the_kiosk_in_english_shows_no_indonesian_ui_text(live_server, browser, 
     page.locator("#take-ticket").click()
     page.wait_for_selector("#ticket-number")
     seen["confirmation"] = indonesian_in(page, phrases)
-    assert page.locator("html").get_attribute("lang") == "en", page.url
+    assert page.locator("html").get_attribute("lang") == "en", where(page)
 
     page.goto(f"{live_server.url}/pengaduan/baru?kiosk=1&lang=en")
     seen["complaint"] = indonesian_in(page, phrases)
