@@ -204,3 +204,45 @@ def log_in(page, login_url, username="officer1", password="rahasia-123"):
 def _goto(page, url):
     page.goto(url)
     return page
+
+
+def test_a_live_refresh_keeps_what_the_officer_typed_and_ignores_late_echoes(live_server, contexts, ctx, make_user):
+    """An officer halfway through a transfer (target chosen, note typed, focus in the note) keeps all of it
+    when a live event re-renders the desk for the same visitor; and the late echo of an earlier call (a
+    socket message trailing the answer to the next action) re-renders nothing."""
+    from loket.events import DomainEvent, commit_and_publish, counter_room
+
+    make_user("officer1", counters=(1,))
+    cid = counter(1).id
+    desk = live(log_in(contexts(), f"{live_server.url}/login?next=/counter/{cid}"))
+    number = core.issue_ticket("A").number
+    desk.wait_for_selector(f'#side .q-item[data-number="{number}"]')
+    desk.click(".act-call")
+    desk.wait_for_selector(f'#workspace[data-number="{number}"][data-state="called"]')
+    desk.click(".act-start")
+    desk.wait_for_selector('#workspace[data-state="serving"]')
+    desk.select_option("select[name=service]", "B")
+    desk.fill("textarea[name=note]", "Berkas lengkap, lanjut verifikasi.")
+    desk.focus("textarea[name=note]")
+    refreshes = desk.evaluate("() => ({...window.Loket.deskRefreshes})")
+
+    # the echo of the call, late: the desk already shows the visitor being served
+    commit_and_publish(DomainEvent("ticket.called", {"number": number, "state": "called", "call_count": 1,
+                                                     "counter": 1, "priority": False}, rooms=(counter_room(cid),)))
+    other = core.issue_ticket("A").number  # a real event after it: the queue list is fetched again
+    desk.wait_for_selector(f'#side .q-item[data-number="{other}"]')
+    assert desk.evaluate("() => window.Loket.deskRefreshes.workspace") == refreshes["workspace"]
+
+    # a real change of the same visitor (marked priority elsewhere): the desk is fetched again ...
+    ticket = db.session.scalar(select(Ticket).where(Ticket.number == number))
+    core.mark_priority(ticket, "lansia")
+    desk.wait_for_selector('#workspace[data-priority="1"]')
+    assert desk.evaluate("() => window.Loket.deskRefreshes.workspace") == refreshes["workspace"] + 1
+    # ... and what was typed, and where, is still there
+    assert desk.input_value("select[name=service]") == "B"
+    assert desk.input_value("textarea[name=note]") == "Berkas lengkap, lanjut verifikasi."
+    assert desk.evaluate("() => document.activeElement.name") == "note"
+    desk.click(".act-transfer")
+    desk.wait_for_selector("#current .visitor.empty")
+    assert f"{number} dialihkan" in desk.inner_text("#messages")
+    assert desk.js_errors == []

@@ -16,33 +16,6 @@
   }
   function target() { return document.querySelector(root.dataset.target); }
 
-  // A field is found again after the swap by its form's id and its name (checkboxes by value too).
-  function fieldKey(el) {
-    var form = el.form || el.closest("form");
-    if (el.name && form && form.id) {
-      var value = el.type === "checkbox" ? '[value="' + el.value + '"]' : "";
-      return "#" + CSS.escape(form.id) + ' [name="' + el.name + '"]' + value;
-    }
-    if (el.id) { return "#" + CSS.escape(el.id); }
-    var row = el.closest("[data-code], [data-key], [data-position]");
-    if (row) {  // a worklist row's link, a document's button
-      var attr = ["code", "key", "position"].filter(function (a) { return row.dataset[a] !== undefined; })[0];
-      return "[data-" + attr + '="' + row.dataset[attr] + '"] ' + el.tagName.toLowerCase();
-    }
-    return null;
-  }
-  function typed(scope) {
-    var values = {};
-    var fields = "textarea, input:not([type=hidden]):not([type=checkbox]):not([type=radio]), select";
-    scope.querySelectorAll(fields).forEach(function (el) {
-      var changed = el.tagName !== "SELECT" ? el.value !== el.defaultValue :
-        !Array.prototype.some.call(el.options, function (o) { return o.selected && o.defaultSelected; });
-      var key = changed && fieldKey(el);
-      if (key) { values[key] = el.value; }
-    });
-    return values;
-  }
-
   function refresh() {
     if (timer) { clearTimeout(timer); }
     // Several events in a burst become one request.
@@ -50,8 +23,7 @@
       timer = null;
       var scope = target();
       if (!scope) { return; }
-      var active = document.activeElement;
-      plan = { values: typed(scope), focus: active && scope.contains(active) ? fieldKey(active) : null };
+      plan = Loket.typed(scope);
       htmx.ajax("GET", root.dataset.url, { target: root.dataset.target, swap: "outerHTML" });
     }, 150);
   }
@@ -59,14 +31,8 @@
   // Right after the swap (before htmx settles it), so the typed text never blinks away.
   document.body.addEventListener("htmx:afterSwap", function () {
     if (!plan) { return; }
-    var done = plan;
+    Loket.retype(plan);
     plan = null;
-    Object.keys(done.values).forEach(function (key) {
-      var el = document.querySelector(key);
-      if (el && !el.disabled) { el.value = done.values[key]; }
-    });
-    var again = done.focus ? document.querySelector(done.focus) : null;
-    if (again && !again.disabled && again.getClientRects().length) { again.focus(); }
     Loket.casesRefreshes += 1;
     document.body.dataset.casesRefreshes = String(Loket.casesRefreshes);
   });

@@ -22,11 +22,19 @@
       return !!(side && active && active !== document.body && side.contains(active) && active.closest("details[open]"));
     }
 
+    // An event older than what the desk shows: the echo of a call or recall arriving after the answer to
+    // the officer's next action (a socket message may overtake, or trail, an HTTP answer).
+    function behind(data, ws) {
+      return data.state === "called" && (ws.dataset.state === "serving" ||
+        parseInt(data.call_count, 10) < parseInt(ws.dataset.callCount, 10));
+    }
+
     function isStale(data) {
       var ws = document.getElementById("workspace");
       if (!ws || !data) { return false; }
       var shown = ws.dataset.number;
       var mine = data.counter === myCounter;
+      if (shown && data.number === shown && behind(data, ws)) { return false; }
       return (shown && data.number === shown && (data.state !== ws.dataset.state || String(data.call_count) !== ws.dataset.callCount ||
                                                   (typeof data.priority === "boolean" && String(data.priority ? 1 : 0) !== ws.dataset.priority))) ||
         (mine && data.number && data.number !== shown && (data.state === "called" || data.state === "serving")) ||
@@ -47,9 +55,22 @@
         if (what === "side" && choosing()) { refresh("side"); return; }  // look again shortly
         Loket.deskRefreshes[what] += 1;
         var url = what === "workspace" ? root.dataset.workspaceUrl : root.dataset.sideUrl;
+        var scope = document.getElementById(what);
+        // What the officer was typing (a transfer's target and note) and the focus come back after the swap
+        // when the desk still shows the same visitor.
+        if (scope) { kept[what] = { scope: scope, ticket: scope.dataset.ticket, typed: Loket.typed(scope) }; }
         htmx.ajax("GET", url, { target: "#" + what, swap: "outerHTML" });
       }, 150);
     }
+    var kept = {};
+    document.body.addEventListener("htmx:afterSwap", function () {
+      Object.keys(kept).forEach(function (what) {
+        var scope = document.getElementById(what), plan = kept[what];
+        if (!scope || scope === plan.scope) { return; }  // not swapped yet: another part was
+        delete kept[what];
+        if (scope.dataset.ticket === plan.ticket) { Loket.retype(plan.typed); }
+      });
+    });
 
     function onEvent(data) {
       if (!document.getElementById("workspace") || !data) { refresh("side"); return; }
