@@ -142,6 +142,7 @@ def demo(days: int, seed: int | None, office_code: str | None, if_fresh: bool):
 def _demo_lines(summary) -> list[str]:
     states = summary.tickets
     complaints = summary.complaints
+    cases = summary.cases
     lines = [
         f"Demo history of office '{summary.office}': {summary.first_day} to {summary.last_day}, "
         f"{summary.working_days} working days.",
@@ -152,6 +153,9 @@ def _demo_lines(summary) -> list[str]:
         f"  complaints: {sum(complaints.values())} (" + ", ".join(
             f"{status.replace('_', ' ')} {complaints.get(status, 0)}"
             for status in ("received", "in_progress", "answered", "closed")) + f"), {summary.overdue} overdue",
+        f"  cases (berkas): {sum(cases.values())} (" + ", ".join(
+            f"{state} {cases.get(state, 0)}" for state in ("open", "waiting", "done", "cancelled"))
+        + f"), {summary.cases_overdue} overdue",
         "Demo staff, one-time passwords (shown only now; each account chooses its own at the first login):",
     ]
     lines += [f"  {username:12} {role:10} {password}  {counters}".rstrip()

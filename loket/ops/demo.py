@@ -1,9 +1,10 @@
 """`loket demo`: fill a fresh database with a realistic past month of one office, so every page
-(reports, SKM, dashboard history, complaints, audit log) shows something real from the first start.
+(reports, SKM, dashboard history, complaints, cases, audit log) shows something real from the first start.
 
 The history is simulated (arrivals with a morning peak, counters serving their queues in order,
-recalls, no-shows, transfers, closing time) and written in bulk with exactly the rows and event log
-entries `loket.queue.core` writes for the same steps. Today stays empty. No HTTP, no click here.
+recalls, no-shows, transfers, closing time, cases through their milestones) and written in bulk with
+exactly the rows and event log entries `loket.queue.core` and `loket.cases.core` write for the same
+steps. Today stays empty. No HTTP, no click here.
 """
 from __future__ import annotations
 
@@ -21,6 +22,11 @@ from sqlalchemy import func, insert, select
 from loket import audit
 from loket.auth.accounts import one_time_password, snapshot
 from loket.auth.models import ADMIN, OFFICER, SUPERVISOR, User
+from loket.cases import core as case_domain
+from loket.cases import models as case_models
+from loket.cases.calendar import add_days, lead_time_ok, office_calendar, schedule
+from loket.cases.models import AT_COUNTER, Case, CaseDocument, CaseEvent, CaseMilestone, CasePause
+from loket.counter.desk import requirement_lines
 from loket.counter.models import QuickRating, RatingRequest
 from loket.extensions import db
 from loket.feedback import complaints as complaint_domain
@@ -126,6 +132,26 @@ FAKE_NAME, FAKE_CONTACT = "Warga Demo", "demo@contoh.invalid"  # obviously not a
 CHANNEL_WEIGHTS = {"kiosk": 25, "web": 30, "suggestion_box": 10, "phone": 10, "email": 8, "sp4n_lapor": 7,
                    "in_person": 5, "letter": 3, "klungkung_mesadu": 2}
 CATEGORY_WEIGHTS = {"pengaduan": 50, "saran": 35, "masukan": 15}
+# Cases (berkas): the share of served visits that open one at the counter, and the request letters a working
+# day per service whose standard takes letters; what becomes of them.
+CASE_SHARE = {"helpdesk-lpse": 0.07, "pemilihan-penyedia": 0.15, "bimtek-pendampingan-konsultasi-hukum": 0.3}
+DEFAULT_CASE_SHARE, LETTER_SHARE = 0.1, 0.25
+LATE_SHARE, CANCEL_SHARE, MISSING_SHARE, PAUSE_SHARE, ESCALATE_SHARE, SHORT_LEAD_SHARE, NO_METHOD_SHARE = \
+    0.2, 0.04, 0.12, 0.1, 0.2, 0.15, 0.1
+REQUESTERS = ("Dinas Kesehatan", "Dinas PUPR", "BPKPD", "Dinas Pendidikan", "Dinas Perhubungan", "Bappeda",
+              "RSUD Klungkung", "Dinas Pariwisata", "Dinas Sosial", "Satpol PP")
+SUPPLIERS = ("CV Contoh Karya", "CV Demo Mandiri", "PT Contoh Bangun Bali")  # helpdesk visitors: suppliers too
+CASE_NOTES = ("Sudah dikonfirmasi kepada narahubung.", "Dibahas bersama Pokja Pemilihan.",
+              "Hasil disampaikan melalui e-Surat.")
+LATER_MISSING = {
+    "helpdesk-lpse": ("Tangkapan layar pesan kesalahan SPSE dan nama paket.", "Surat keterangan dari PPK."),
+    "pemilihan-penyedia": ("Revisi HPS dan spesifikasi teknis.", "Rancangan kontrak yang sudah diparaf PPK."),
+    "bimtek-pendampingan-konsultasi-hukum": ("Daftar peserta dan susunan acara.",),
+}
+DEFAULT_MISSING = ("Kelengkapan dokumen permohonan.",)
+CANCEL_REASONS = ("OPD menarik permohonan: paket ditunda ke tahun anggaran berikutnya.",
+                  "Permohonan ganda, sudah tercatat pada berkas lain.",
+                  "Pemohon tidak melengkapi berkas dan mengajukan ulang nanti.")
 
 
 class DemoError(RuntimeError):
@@ -148,6 +174,8 @@ class Summary:
     ratings: int = 0
     complaints: dict[str, int] = field(default_factory=dict)  # by status
     overdue: int = 0
+    cases: dict[str, int] = field(default_factory=dict)  # by state
+    cases_overdue: int = 0
     staff: list[tuple[str, str, str, str]] = field(default_factory=list)  # username, role, counter, password
 
     @property
@@ -159,13 +187,13 @@ class Summary:
 
 def in_use() -> str | None:
     """Why the database is not a fresh one the demo may fill (None: it is fresh): any ticket, number,
-    survey, rating, complaint, follow-up plan, audit entry or staff account besides the first-start admin."""
+    survey, rating, complaint, follow-up plan, case, audit entry or staff account besides the first-start admin."""
     tickets = db.session.scalar(select(func.count()).select_from(Ticket))
     if tickets:
         return f"the database already holds {tickets} ticket(s)"
     for model, what in ((DailySequence, "ticket numbers"), (SurveyResponse, "survey answers"),
                         (RatingRequest, "quick ratings"), (Complaint, "complaints"),
-                        (SkmFollowUp, "SKM follow-up plans"), (audit.AuditEntry, "audit log entries")):
+                        (SkmFollowUp, "SKM follow-up plans"), (Case, "cases"), (audit.AuditEntry, "audit log entries")):
         if db.session.scalar(select(func.count()).select_from(model)):
             return f"the database already holds {what}"
     others = db.session.scalar(select(func.count()).select_from(User).where(
@@ -251,6 +279,7 @@ def generate(*, days: int = 30, seed: int = DEFAULT_SEED, office_code: str | Non
     ticket_ids = _write_tickets(visits)
     _write_feedback(rng, visits, ticket_ids, staff, summary)
     _write_complaints(rng, office, services, staff, supervisor, calendar, kiosk, summary)
+    _write_cases(_CaseWriter(rng, office.id, services, staff, supervisor, calendar, visits, ticket_ids, today), summary)
     db.session.commit()
     for visit in visits:
         summary.tickets[visit.state] = summary.tickets.get(visit.state, 0) + 1
@@ -675,3 +704,315 @@ def _write_complaints(rng: random.Random, office, services, staff, supervisor, c
     db.session.flush()
     summary.overdue = sum(1 for c in db.session.scalars(select(Complaint).where(Complaint.office_id == office.id))
                           if complaint_domain.is_overdue(c, now))
+
+
+# --- cases (berkas) ---------------------------------------------------------------------------
+
+@dataclass
+class _CasePlan:
+    """What becomes of one case. `outcomes`, per milestone in order: "on_time", "late", "hold" (still running
+    when the history ends) or "cancel" (withdrawn while it runs); a milestone without one is "on_time".
+    `missing`: the last requirement did not come with the request (it arrives `arrives` working days later;
+    None: not yet); `pause_in`: during that milestone the office waits for something more; `variant` is chosen
+    when its milestone runs, or at opening with `variant_at_open`."""
+
+    service: Service
+    day: int  # the working day it was received, as an index into the history's working days
+    outcomes: tuple[str, ...] = ()
+    visit: _Visit | None = None  # opened at the counter from this ticket
+    letter: bool = False  # registered from a request letter (the service takes letters)
+    missing: bool = False
+    arrives: int | None = 2
+    pause_in: int | None = None
+    variant: str | None = None
+    variant_at_open: bool = False
+    lead_short: bool = False
+
+    def outcome(self, index: int) -> str:
+        return self.outcomes[index] if index < len(self.outcomes) else "on_time"
+
+
+@dataclass(eq=False)
+class _CaseLog:
+    """A case's event log while it is written: entries as `loket.cases.core._log` adds them, at `at`."""
+
+    at: datetime  # office-local moment of the latest action
+    entries: list = field(default_factory=list)
+
+    def log(self, kind: str, actor, *, note: str | None = None, data: dict | None = None) -> None:
+        self.entries.append({"kind": kind, "at": self.at, "actor_id": getattr(actor, "id", None), "note": note,
+                             "data": data or {}})
+
+
+class _CaseWriter:
+    """Cases of the services with milestones, with the rows and event log `loket.cases.core` writes for the
+    same actions (`_open`, `wait_for_documents`, `check_document`, `documents_arrived`, `choose_variant`,
+    `escalate`, `reassign`, `complete_milestone`, `cancel`), each action on an office working day of the
+    history at a moment in its hours. No commit and nothing published here: the demo commits once."""
+
+    def __init__(self, rng: random.Random, office_id: int, services: list[Service], staff: list[User],
+                 supervisor: User, calendar, visits: list[_Visit], ticket_ids: dict[_Visit, int], today: date):
+        self.rng, self.office_id, self.staff, self.supervisor = rng, office_id, staff, supervisor
+        self.ticket_ids, self.today = ticket_ids, today
+        self.services = [s for s in services if s.milestones]
+        self.spans = dict(calendar)
+        self.calendar = office_calendar(office_id, start=calendar[0][0], end=today) if calendar else None
+        self.days = [day for day, _ in calendar if self.calendar.is_working_day(day)] if calendar else []
+        self.index = {day: n for n, day in enumerate(self.days)}
+        with_cases = {s.id for s in self.services}
+        self.served: dict[tuple[int, date], list[_Visit]] = {}  # served visits a case may be opened from
+        for visit in visits:
+            if visit.state == DONE and visit.service.id in with_cases and visit.day in self.index:
+                self.served.setdefault((visit.service.id, visit.day), []).append(visit)
+
+    # which cases
+    def plans(self) -> list[_CasePlan]:
+        """One case for each fate the pages show, then the everyday ones (a share of the served visits, and
+        request letters), in the order they were received."""
+        rng = self.rng
+        plans = [plan for plan in self.showcase() if self.source(plan)]
+        for visits in self.served.values():
+            for visit in visits:
+                if rng.random() < CASE_SHARE.get(visit.service.slug, DEFAULT_CASE_SHARE):
+                    plans.append(self.random_plan(visit.service, self.index[visit.day], visit=visit))
+        for day in range(len(self.days)):
+            for service in self.services:
+                if service.intake and rng.random() < LETTER_SHARE:
+                    plans.append(self.random_plan(service, day, letter=True))
+        return sorted(plans, key=lambda plan: plan.day)
+
+    def showcase(self) -> list[_CasePlan]:
+        """Completed on time and late, overdue, due today, waiting for documents and a wait that ended (from the
+        start and in the middle), cancelled, a helpdesk case escalated, each selection method and none yet, a
+        bimtek request in time and one short of the lead time (as far as the office's standard has them)."""
+        escalating = next((s for s in self.services if self.variants(s, case_domain.ESCALATION)), None)
+        choosing = next((s for s in self.services if self.variants(s)), None)
+        leading = next((s for s in self.services if s.lead_time), None)
+        plain = escalating or self.services[0]
+        by_letter = next((s for s in self.services if s.intake), plain)
+        last = len(self.days) - 1
+        plans = [_CasePlan(plain, 0), _CasePlan(plain, 0, ("late",)), _CasePlan(plain, min(1, last), pause_in=0),
+                 _CasePlan(choosing or plain, min(1, last), ("cancel",)),
+                 _CasePlan(by_letter, 0, letter=True, missing=True, arrives=min(2, last),
+                           variant=next(iter(self.variants(by_letter)), None)),
+                 _CasePlan(by_letter, max(0, last - 2), letter=True, missing=True, arrives=None)]
+        # overdue (already on the history's last day, so the report's period shows it too), due today
+        for wanted in (lambda due: due < self.days[-1], lambda due: due == self.today):
+            day = self.received_for(plain, wanted)
+            if day is not None:
+                plans.append(_CasePlan(plain, day, ("hold",)))
+        if escalating:
+            plans += [_CasePlan(escalating, 0, variant=case_domain.ESCALATION),
+                      _CasePlan(escalating, max(0, last - 3), ("hold",), variant=case_domain.ESCALATION)]
+        if choosing:
+            plans += [_CasePlan(choosing, min(n, last), variant=key, variant_at_open=n % 2 == 0, letter=n % 2 == 1)
+                      for n, key in enumerate(self.variants(choosing))]
+            plans.append(_CasePlan(choosing, last, ("on_time", "hold"), letter=True))  # no method chosen yet
+        if leading:
+            plans += [_CasePlan(leading, last, ("hold",), letter=True),
+                      _CasePlan(leading, max(0, last - 3), letter=True, lead_short=True)]
+        return plans
+
+    def random_plan(self, service: Service, day: int, *, visit: _Visit | None = None,
+                    letter: bool = False) -> _CasePlan:
+        rng, milestones = self.rng, service.milestones
+        outcomes = ["late" if rng.random() < LATE_SHARE else "on_time" for _ in milestones]
+        if rng.random() < CANCEL_SHARE:
+            outcomes[rng.randrange(len(outcomes))] = "cancel"
+        variant, at_open = None, False
+        if self.variants(service, case_domain.ESCALATION):
+            variant = case_domain.ESCALATION if rng.random() < ESCALATE_SHARE else None
+        elif self.variants(service) and (day < len(self.days) - 5 or rng.random() >= NO_METHOD_SHARE):
+            variant, at_open = rng.choice(self.variants(service)), rng.random() < 0.4
+        return _CasePlan(service, day, tuple(outcomes), visit=visit, letter=letter,
+                         missing=rng.random() < MISSING_SHARE, arrives=rng.randint(1, 3),
+                         pause_in=rng.randrange(len(milestones)) if rng.random() < PAUSE_SHARE else None,
+                         variant=variant, variant_at_open=at_open, lead_short=rng.random() < SHORT_LEAD_SHARE)
+
+    @staticmethod
+    def variants(service: Service, key: str | None = None) -> list[str]:
+        """The service's variant keys: the escalation's with `key`, else the others (selection methods)."""
+        keys = [v.key for m in service.milestones for v in m.variants]
+        return [k for k in keys if k == key] if key else [k for k in keys if k != case_domain.ESCALATION]
+
+    def received_for(self, service: Service, wanted) -> int | None:
+        """The latest working day on which a case received has its first due date `wanted`."""
+        for index in reversed(range(len(self.days))):
+            due = schedule(service.milestones, self.days[index], self.calendar)[0].due
+            if due is not None and wanted(due):
+                return index
+        return None
+
+    def source(self, plan: _CasePlan) -> bool:
+        """Where a showcase case comes from: a served visit of its day (unless it is a letter), else a letter
+        when its service takes them; False when neither."""
+        by_letter = plan.letter and plan.service.intake
+        queue = [] if by_letter else self.served.get((plan.service.id, self.days[plan.day]), [])
+        if queue:
+            plan.visit = queue.pop(self.rng.randrange(len(queue)))
+        plan.letter = plan.visit is None
+        return plan.visit is not None or bool(plan.service.intake)
+
+    def officer_for(self, service: Service) -> User:
+        return next((u for u in self.staff if u.role == OFFICER and any(service in c.services for c in u.counters)),
+                    self.supervisor)
+
+    # writing one
+    def write(self, plan: _CasePlan) -> tuple[Case, list[dict]]:
+        """The case of `plan` as opened at the counter (`open_from_ticket`) or registered from a letter
+        (`register_letter`), then lived through the history."""
+        rng, service, calendar, visit = self.rng, plan.service, self.calendar, plan.visit
+        day = self.days[plan.day]
+        officer = self.officer_for(service)
+        if visit is not None:  # received on the ticket's day, the serving officer's own case
+            actor = assignee = next(u for u in self.staff if u.id == visit.officer_id)
+            at = visit.started_at + (visit.finished_at - visit.started_at) * rng.uniform(0.5, 0.95)
+            channel, number = AT_COUNTER, ticket_number(visit.issued_service, visit.seq)
+            requesters = REQUESTERS + SUPPLIERS if service.slug == "helpdesk-lpse" else REQUESTERS
+        else:  # the supervisor registers the letter, for the service's officer or the office's list
+            actor, assignee = self.supervisor, officer if rng.random() < 0.5 else None
+            at = _moment(rng, self.spans[day])
+            channel, number, requesters = rng.choice(service.intake).kind, None, REQUESTERS
+        rule, activity, short = service.lead_time, None, None
+        if rule is not None:  # the day of the activity, some short of the lead time
+            ahead = rng.randint(max(0, rule.days - 3), rule.days - 1) if plan.lead_short and rule.days \
+                else rule.days + rng.randint(0, 8)
+            activity = add_days(day, ahead, rule.unit, calendar)
+            check = lead_time_ok(day, activity, rule, calendar)
+            short = None if check.ok else {"days": check.days, "required": rule.days, "unit": rule.unit}
+        consent = rng.random() < 0.3
+        case = Case(office_id=service.office_id, service_id=service.id, service=service,
+                    ticket_id=self.ticket_ids[visit] if visit else None, token=secrets.token_urlsafe(18),
+                    code=case_domain._new_code(), channel=channel, requester=rng.choice(requesters),
+                    contact_name=FAKE_NAME, contact_email=FAKE_CONTACT if consent else None, contact_consent=consent,
+                    variant=plan.variant if plan.variant_at_open else None, activity_day=activity,
+                    lead_time_short=case_domain._lead_time_reason(rule, short["days"]) if short else None,
+                    received_on=day, state=case_models.OPEN, assignee_id=getattr(assignee, "id", None),
+                    created_at=_utc(at))
+        lines = requirement_lines(service.standard or {})
+        case.documents = [CaseDocument(position=n, text=text, received=not (plan.missing and n == len(lines)),
+                                       received_on=None if plan.missing and n == len(lines) else day)
+                          for n, text in enumerate(lines, 1)]
+        life = _CaseLog(at)
+        life.log("opened", actor, data={"channel": channel, "ticket": number, "received_on": day.isoformat(),
+                                        "variant": case.variant, "assignee": case.assignee_id,
+                                        "lead_time_short": short})
+        missing = [document.text for document in case.documents if not document.received]
+        if missing:  # menunggu kelengkapan berkas from the day it came
+            case.pauses = [CasePause(stopped_on=day, missing="; ".join(missing))]
+            case.state = case_models.WAITING
+            life.log("waiting", actor, note=case.pauses[0].missing, data={"on": day.isoformat()})
+        if assignee is None:
+            self.move(life, day)
+            life.log("reassigned", actor, data={"from": None, "to": officer.id})
+            case.assignee_id = officer.id
+        self.live(plan, case, life, assignee or officer)
+        case_domain._refresh(case, calendar)
+        return case, life.entries
+
+    def move(self, life: _CaseLog, day: date) -> None:
+        """The next action: a moment of `day`'s office hours after the last one."""
+        life.at = _moment(self.rng, self.spans[day], after=life.at)
+
+    def live(self, plan: _CasePlan, case: Case, life: _CaseLog, worker: User) -> None:
+        """The case's course after opening, milestone by milestone, as far as the history goes."""
+        rng, days, last, index = self.rng, self.days, len(self.days) - 1, plan.day
+        if case.state == case_models.WAITING:
+            if plan.arrives is None or index + plan.arrives > last:
+                return
+            index += plan.arrives
+            self.arrive(case, life, worker, days[index], tick=True)
+        for n, milestone in enumerate(case.service.milestones):
+            outcome = plan.outcome(n)
+            if plan.variant and milestone.variant(plan.variant) and case.variant != plan.variant:
+                self.move(life, days[index])
+                kind = "escalated" if plan.variant == case_domain.ESCALATION else "variant"
+                life.log(kind, worker, data={"from": case.variant, "to": plan.variant})
+                case.variant = plan.variant
+            if outcome == "cancel":
+                self.cancel(case, life, worker, days[min(last, index + rng.randint(0, 2))])
+                return
+            if plan.pause_in == n:  # the office asks for something more; it comes one to three days later
+                index = min(last, index + rng.choice((0, 1)))
+                self.move(life, days[index])
+                missing = rng.choice(LATER_MISSING.get(case.service.slug, DEFAULT_MISSING))
+                case.pauses.append(CasePause(stopped_on=days[index], missing=missing))
+                case.state = case_models.WAITING
+                life.log("waiting", worker, note=missing, data={"on": days[index].isoformat()})
+                index += rng.randint(1, 3)
+                if index > last:
+                    return
+                self.arrive(case, life, worker, days[index], tick=False)
+            due = case_domain.due_dates(case, days[index], self.calendar)[n].due
+            if outcome == "hold" or due is None:  # still running, or its length waits for the method
+                return
+            choices = self.near(due, days[index], late=outcome == "late") or self.near(due, days[index], late=True)
+            done_on = rng.choice(choices)
+            if done_on not in self.index:  # still running when the history ends
+                return
+            index = self.index[done_on]
+            self.move(life, done_on)
+            note = rng.choice(CASE_NOTES) if rng.random() < 0.3 else None
+            case.completions.append(CaseMilestone(key=milestone.key, completed_on=done_on, completed_at=_utc(life.at),
+                                                  completed_by_id=worker.id, note=note))
+            life.log("milestone", worker, note=note, data={"key": milestone.key, "on": done_on.isoformat(),
+                                                           "due": due.isoformat(), "on_time": done_on <= due})
+        case.state, case.closed_at = case_models.DONE, _utc(life.at)
+        life.log("done", worker)
+
+    def near(self, due: date, start: date, *, late: bool) -> list[date]:
+        """The last three working days from `start` up to `due` (a milestone done just in time), or with
+        `late` the first three after it."""
+        found, day, step = [], due + timedelta(days=1) if late else due, timedelta(days=1 if late else -1)
+        while len(found) < 3 and (late or day >= start):
+            if self.calendar.is_working_day(day):
+                found.append(day)
+            day += step
+        return found
+
+    def arrive(self, case: Case, life: _CaseLog, worker: User, day: date, *, tick: bool) -> None:
+        """What the office waited for came on `day` (the missing requirements ticked first, with `tick`)."""
+        self.move(life, day)
+        if tick:
+            for document in case.documents:
+                if not document.received:
+                    document.received, document.received_on = True, day
+                    life.log("document", worker, data={"position": document.position, "received": True})
+        pause = case.open_pause
+        pause.resumed_on, case.state = day, case_models.OPEN
+        life.log("documents_arrived", worker, data={"stopped_on": pause.stopped_on.isoformat(), "on": day.isoformat()})
+
+    def cancel(self, case: Case, life: _CaseLog, worker: User, day: date) -> None:
+        self.move(life, day)
+        pause = case.open_pause
+        if pause is not None:
+            pause.resumed_on = max(day, pause.stopped_on)
+        case.state, case.closed_at = case_models.CANCELLED, _utc(life.at)
+        life.log("cancelled", worker, note=self.rng.choice(CANCEL_REASONS))
+
+
+def _write_cases(writer: _CaseWriter, summary: Summary) -> None:
+    """The cases and their event log (in time order); contacts of cases closed longer than the retention
+    period are gone, as `loket.cases.core.purge_contacts` leaves them."""
+    if not writer.days or not writer.services:
+        return
+    office_id = writer.office_id
+    keep = timedelta(days=complaint_domain.retention_days(office_id))
+    now = utcnow()
+    cases, logs = [], []
+    for plan in writer.plans():
+        case, entries = writer.write(plan)
+        if case.closed_at is not None and case.closed_at < now - keep:  # the six-hourly purge ran
+            case.contact_name = case.contact_email = None
+            case.contact_consent = False
+            case.contact_purged_at = min(now, case.closed_at + keep + _seconds(writer.rng.uniform(0, 6 * 3600)))
+        db.session.add(case)
+        cases.append(case)
+        logs.append(entries)
+        summary.cases[case.state] = summary.cases.get(case.state, 0) + 1
+    db.session.flush()
+    entries = sorted(((entry, order, n) for order, log in enumerate(logs) for n, entry in enumerate(log)),
+                     key=lambda item: (item[0]["at"], item[1], item[2]))
+    db.session.execute(insert(CaseEvent), [{**entry, "at": _utc(entry["at"]), "case_id": cases[order].id}
+                                           for entry, order, _ in entries])
+    summary.cases_overdue = sum(row.overdue for row in case_domain.worklist(office_id, today=writer.today))
