@@ -292,9 +292,9 @@ def cancel(case_id: int):
 
 # --- registering a letter -------------------------------------------------------------------
 
-def _register_page(form: RegisterForm, office, services, service, status: int = 200):
+def _register_page(form: RegisterForm, office, services, service, status: int = 200, switched: bool = False):
     return page("cases/register.html", form=form, reg_office=office, services=services, service=service,
-                offices=_offices_to_pick(), today=local_day(), status=status)
+                offices=_offices_to_pick(), today=local_day(), status=status, switched=switched)
 
 
 def _register_form(office, services, formdata=None):
@@ -326,6 +326,13 @@ def register():
         form.documents.data = [n for n, _text in form.documents.choices]
         return _register_page(form, office, services, service)
     form, service = _register_form(office, services, formdata=request.form)
+    shown = (request.form.get("shown") or "").strip()[:20]
+    if service is not None and (request.form.get("pick") or (shown and service.code != shown)):
+        # Another service picked (its button, or the list changed and "Simpan" pressed): the form again for
+        # that service, with what was typed kept and its whole checklist ticked; nothing is saved yet.
+        form.documents.data = [n for n, _text in form.documents.choices]
+        switched = shown and service.code != shown
+        return _register_page(form, office, services, service, switched=switched)
     if service is None or not form.validate():
         return _register_page(form, office, services, service, status=400)
     try:

@@ -147,7 +147,7 @@ def test_a_selection_request_from_a_letter_walks_its_milestones_with_a_stopped_c
     page.fill("input[name=requester]", "Dinas Pekerjaan Umum dan Penataan Ruang")
     page.fill("input[name=contact_name]", "Ni Luh Putu Sari")
     page.uncheck("input[name=documents][value='1']")  # the letter came without one document
-    page.click("form.case-form button[type=submit]")
+    page.click("form.case-form button.btn-primary")
 
     def row(key: str):
         return page.locator(f"#milestones tr[data-key='{key}']")

@@ -245,6 +245,34 @@ def test_registering_a_letter_opens_the_case(app, budi):
         assert case.assignee_id == _user("budi").id
 
 
+def test_a_letter_is_never_saved_under_a_service_other_than_the_one_picked(app, budi):
+    """The service list and the letter are one form: a service changed in the list and sent with "Simpan"
+    (or with "Pilih layanan") shows that service's form again, with what was typed, and saves nothing."""
+    form = budi.get("/admin/berkas/baru?layanan=D").get_data(as_text=True)
+    post = form[form.index('<form method="post"'):]
+    assert '<select name="service" id="layanan">' in post[:post.index("</form>")]  # the list is sent with the letter
+    assert 'type="hidden" name="service"' not in form
+    before = _count(app)
+    typed = {"shown": "D", "service": "F", "channel": "in_person", "received_on": local_day().isoformat(),
+             "requester": REQUESTER, "contact_name": CONTACT, "documents": ["1"]}
+    for extra in ({}, {"pick": "1"}):
+        response = budi.post("/admin/berkas/baru", data={**typed, **extra})
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200 and _count(app) == before
+        assert re.search(r'id="chosen-service">F · ', html) and 'name="activity_day"' in html  # F's own form
+        assert 'name="shown" value="F"' in html and f'value="{REQUESTER}"' in html and f'value="{CONTACT}"' in html
+        assert 'id="service-switched"' in html and 'value="e_surat"' in html  # F's channels
+        assert html.count('name="documents" type="checkbox" value=') == html.count("checked", html.index('id="documents"'))
+    received = local_day() - timedelta(days=20)
+    response = budi.post("/admin/berkas/baru", data={**typed, "shown": "F", "channel": "e_surat",
+                                                     "received_on": received.isoformat(), "documents": ["1", "2"],
+                                                     "activity_day": (received + timedelta(days=30)).isoformat()})
+    assert response.status_code == 303
+    with app.app_context():
+        case = db.session.get(Case, int(response.headers["Location"].rsplit("/", 1)[1]))
+        assert (case.service.code, case.channel) == ("F", "e_surat")
+
+
 def test_bad_input_is_a_400_beside_its_field_with_nothing_lost_or_saved(app, budi):
     before = _count(app)
     data = {"service": "D", "channel": "in_person", "received_on": local_day().isoformat(), "requester": REQUESTER,

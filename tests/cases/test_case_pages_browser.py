@@ -49,7 +49,7 @@ def test_an_officer_opens_a_case_from_the_counter_escalates_and_closes_it(app, l
     page.click("#open-case")
     page.fill("input[name=requester]", "CV Karya Mandiri")
     page.fill("input[name=contact_name]", "I Made Wirawan")
-    page.click("form.case-form button[type=submit]")
+    page.click("form.case-form button.btn-primary")
     page.wait_for_selector("#case[data-state=open]")
     code = page.text_content("#case-code").strip()
     assert not axe.check(page, "staff-case-page")
@@ -82,12 +82,12 @@ def test_a_letter_is_registered_and_the_worklist_marks_an_overdue_case(app, live
     page.fill("input[name=contact_name]", "Ni Luh Putu Sari")
     page.fill("input[name=contact_email]", "sari@example.go.id")
     page.uncheck("input[name=documents][value='1']")
-    page.click("form.case-form button[type=submit]")
+    page.click("form.case-form button.btn-primary")
     assert page.text_content("#contact_email-error") == "Email narahubung hanya disimpan dengan persetujuannya."
     assert page.input_value("input[name=requester]") == "Dinas Pekerjaan Umum dan Penataan Ruang"
     assert not axe.check(page, "staff-case-register-errors")
     page.check("input[name=consent]")
-    page.click("form.case-form button[type=submit]")
+    page.click("form.case-form button.btn-primary")
     page.wait_for_selector("#case[data-state=waiting]")
     page.screenshot(path=str(artifacts / "case-page.png"), full_page=True)
     assert "Surat Permohonan Pemilihan Penyedia" in page.text_content("#waiting-for")
@@ -97,4 +97,24 @@ def test_a_letter_is_registered_and_the_worklist_marks_an_overdue_case(app, live
     assert "menunggu kelengkapan berkas" in page.text_content("#worklist")
     page.screenshot(path=str(artifacts / "case-worklist.png"), full_page=True)
     assert not axe.check(page, "staff-case-worklist")
+    assert page.js_errors == []
+
+
+def test_enter_saves_the_letter_and_a_changed_service_is_shown_before_saving(app, live_server, make_user, page):
+    make_user("budi", counters=(2, 4, 6))
+    log_in_browser(page, live_server.url, "budi")
+    page.goto(f"{live_server.url}/admin/berkas/baru?layanan=D")
+    page.select_option("#layanan", "F")  # changed in the list, not with "Pilih layanan"
+    page.fill("input[name=requester]", "Dinas Kesehatan")
+    page.fill("input[name=contact_name]", "Kadek Ayu")
+    page.press("input[name=requester]", "Enter")
+    page.wait_for_selector("#service-switched")
+    assert page.text_content("#chosen-service").startswith("F · ")
+    assert page.input_value("input[name=requester]") == "Dinas Kesehatan"
+    page.fill("input[name=activity_day]", (local_day() + timedelta(days=40)).isoformat())
+    page.press("input[name=contact_name]", "Enter")  # Enter saves, as "Simpan berkas" does
+    page.wait_for_selector("#case[data-state=open]")
+    with app.app_context():
+        case = db.session.scalar(select(Case).order_by(Case.id.desc()))
+        assert (case.service.code, case.requester, case.contact_name) == ("F", "Dinas Kesehatan", "Kadek Ayu")
     assert page.js_errors == []
