@@ -144,13 +144,17 @@ def checklist(service: Service) -> list[str]:
 
 
 def requirement_lines(standard: dict) -> list[str]:
-    """A standard's requirements (Persyaratan) as one line each."""
+    """A standard's requirements (Persyaratan) as one line each; a requirement with sub-items reads
+    "text: a; b", whatever punctuation the standard's own text already ends its parts with."""
     items: list[str] = []
     for item in standard.get("requirements", []) or []:
         if isinstance(item, dict):
-            text = item.get("text") or ""
-            subs = [str(s) for s in item.get("items", []) or []]
-            items.append(text + (": " + "; ".join(subs) if subs else ""))
+            text = str(item.get("text") or "").strip()
+            subs = [str(s).strip() for s in item.get("items", []) or [] if str(s).strip()]
+            if subs:
+                end = "." if subs[-1].endswith(".") else ""
+                text = text.rstrip(" :") + ": " + "; ".join(s.rstrip(" ;,.") for s in subs) + end
+            items.append(text)
         elif item:
             items.append(str(item))
     return items[:CHECKLIST_MAX]

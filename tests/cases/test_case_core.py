@@ -179,7 +179,8 @@ def test_a_bimtek_request_later_than_five_working_days_is_registered_and_flagged
 def test_the_checklist_is_the_services_requirements_with_their_sub_items(petugas):
     case = letter("F", petugas, AUG(12), activity_day=AUG(24), documents_received=[2])
     assert [d.text for d in case.documents][0].startswith("Surat permohonan yang memuat")
-    assert "agenda kegiatan" in case.documents[0].text and "contact person" in case.documents[0].text
+    # one line, punctuated once, whatever the standard's own text ends its parts with
+    assert case.documents[0].text == "Surat permohonan yang memuat: agenda kegiatan; contact person dari OPD Pemohon."
     assert case.state == WAITING and case.pauses[0].missing == case.documents[0].text
     case = core.check_document(case, 1, True, petugas, day=AUG(13))
     assert [(d.received, d.received_on) for d in case.documents] == [(True, AUG(13)), (True, AUG(12))]

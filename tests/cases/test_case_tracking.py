@@ -5,6 +5,7 @@ nothing is cached; and the case's slip carries its code and the tracking page's 
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 from sqlalchemy import select
@@ -61,6 +62,34 @@ def helpdesk(officer) -> Case:
 
 def html(response) -> str:
     return response.get_data(as_text=True)
+
+
+def NOV(day: int) -> date:  # noqa: N802 - reads like the calendar of the cases below
+    return date(2026, 11, day)
+
+
+DEC1 = date(2026, 12, 1)  # Tuesday: "today" of the cases below, whatever the machine's clock says
+
+
+@pytest.fixture
+def december(officer, monkeypatch):
+    """The office's today is Tue 1 Dec 2026 for the case domain (and so for the tracking page)."""
+    real = core.local_day
+    monkeypatch.setattr(core, "local_day", lambda value=None: real(value) if value is not None else DEC1)
+    return officer
+
+
+def fast_tender(officer, received_on: date) -> Case:
+    """A Pemilihan Penyedia letter (Tender Cepat) received on `received_on` with every document.
+    November and December 2026 up to the 24th have no holiday, so the office works Monday to Friday:
+    disposisi is due 1 working day after receipt, the DPP review 1 working day after that, the
+    selection 10 calendar days after the review."""
+    return core.register_letter(service("D"), officer, "in_person", REQUESTER, CONTACT, received_on,
+                                variant="tender_cepat", contact_email=EMAIL, consent=True, assignee=officer)
+
+
+def steps(view: dict) -> list[tuple]:
+    return [(m["key"], m["status"], m["due"], m["completed"], m["on_time"], m["late_days"]) for m in view["milestones"]]
 
 
 # --- the tracking page ----------------------------------------------------------------------
@@ -132,6 +161,113 @@ def test_the_page_follows_the_phone_language(officer, client):
     # data from the standard stays Indonesian and says so
     assert '<strong lang="id">Penyelesaian di Helpdesk LPSE</strong>' in page
     assert "2 working days" in page
+
+
+# --- overdue, cancelled and done: no promise in the past, nothing due once closed ----------------
+
+def test_an_overdue_case_says_how_late_its_running_milestone_is_and_promises_no_past_date(december):
+    # Received Mon 16 Nov: disposisi due Tue 17 Nov, nothing done by Tue 1 Dec: 14 days late. What follows
+    # would have been due Wed 18 and Sat 28 Nov, both past: no date, it waits for the late step.
+    case = fast_tender(december, NOV(16))
+    view = core.public_view(case, today=DEC1)
+    assert (view["state"], view["next"], view["next_due"]) == ("open", "disposisi", "2026-11-17")
+    assert steps(view) == [("disposisi", "next", "2026-11-17", None, None, 14),
+                           ("reviu_dpp", "later", None, None, None, None),
+                           ("pemilihan", "later", None, None, None, None)]
+    assert core.public_view(case, today=NOV(17))["milestones"][0]["late_days"] is None  # its due day is in time
+    assert core.public_view(case, today=NOV(18))["milestones"][0]["late_days"] == 1
+
+
+def test_once_the_late_milestone_is_done_the_next_ones_get_dates_counted_from_that_day(december):
+    # disposisi done Mon 30 Nov, 13 days after its due day; the review is due Tue 1 Dec (today, not late),
+    # the selection 10 calendar days later, Fri 11 Dec.
+    case = core.complete_milestone(fast_tender(december, NOV(16)), "disposisi", december, day=NOV(30))
+    assert steps(core.public_view(case, today=DEC1)) == [
+        ("disposisi", "done", "2026-11-17", "2026-11-30", False, 13),
+        ("reviu_dpp", "next", "2026-12-01", None, None, None),
+        ("pemilihan", "later", "2026-12-11", None, None, None)]
+
+
+def test_a_cancelled_case_shows_no_due_date_and_no_milestone_still_to_come(december):
+    # Received Mon 30 Nov, disposisi done Tue 1 Dec (its due day), then cancelled the same day: the review
+    # (due Wed 2 Dec) and the selection (Sat 12 Dec) will never be reached.
+    case = core.complete_milestone(fast_tender(december, NOV(30)), "disposisi", december, day=DEC1)
+    case = core.cancel(case, december, "Permohonan ditarik OPD")
+    view = core.public_view(case, today=DEC1)
+    assert (view["state"], view["next"], view["next_due"]) == ("cancelled", None, None)
+    assert steps(view) == [("disposisi", "done", "2026-12-01", "2026-12-01", True, None),
+                           ("reviu_dpp", "dropped", None, None, None, None),
+                           ("pemilihan", "dropped", None, None, None, None)]
+
+
+def done_case(officer) -> Case:
+    # Received Mon 16 Nov: disposisi due Tue 17, done Tue 17 (on time); the review due Wed 18, done Fri 20
+    # (2 days late); the selection counted from Fri 20: due Mon 30 Nov, done Mon 30 Nov (on time).
+    case = fast_tender(officer, NOV(16))
+    for key, day in (("disposisi", NOV(17)), ("reviu_dpp", NOV(20)), ("pemilihan", NOV(30))):
+        case = core.complete_milestone(case, key, officer, day=day)
+    return case
+
+
+def test_a_done_case_shows_each_completion_day_and_whether_it_was_on_time(december):
+    view = core.public_view(done_case(december), today=DEC1)
+    assert (view["state"], view["next"], view["next_due"]) == ("done", None, None)
+    assert steps(view) == [("disposisi", "done", "2026-11-17", "2026-11-17", True, None),
+                           ("reviu_dpp", "done", "2026-11-18", "2026-11-20", False, 2),
+                           ("pemilihan", "done", "2026-11-30", "2026-11-30", True, None)]
+
+
+def milestone_texts(page: str) -> list[str]:
+    """Each milestone's status line, tags stripped."""
+    return [re.sub(r"<[^>]+>", "", line).strip()
+            for line in re.findall(r'<p class="milestone-status[^"]*">(.*?)</p>', page, re.S)]
+
+
+def test_the_page_of_an_overdue_case_says_late_in_words_and_shows_no_past_target(december, client):
+    token = fast_tender(december, NOV(16)).token
+    page = html(client.get(f"/b/{token}"))
+    assert re.search(r'id="case-next-due">Target selesai: <time datetime="2026-11-17">17 Nov 2026</time>', page)
+    assert 'id="case-late"' in page and "Terlambat 14 hari" in page
+    assert milestone_texts(page) == ["Sedang diproses · target 17 Nov 2026 · terlambat 14 hari",
+                                     "Menunggu tahap sebelumnya", "Menunggu tahap sebelumnya"]
+    assert "1 hari kerja setelah tahap sebelumnya selesai" in page
+    assert "18 Nov 2026" not in page and "28 Nov 2026" not in page and "Belum dimulai" not in page
+    assert 'data-announce="Status berkas: diproses. Tahap berikutnya terlambat 14 hari (target 17 Nov 2026)."' in page
+    assert "Halaman ini diperbarui otomatis" in page
+
+    english = html(client.get(f"/b/{token}?lang=en"))
+    assert "14 days late" in english
+    assert milestone_texts(english) == ["In progress · due 17 Nov 2026 · 14 days late",
+                                        "Waiting for the previous step", "Waiting for the previous step"]
+    assert "1 working day after the previous step is done" in english
+    assert "18 Nov 2026" not in english and "28 Nov 2026" not in english
+
+
+def test_the_page_of_a_cancelled_case_shows_no_target_and_no_live_promise(december, client):
+    case = core.cancel(fast_tender(december, DEC1), december, "Permohonan ditarik OPD")
+    page = html(client.get(f"/b/{case.token}"))
+    assert "Status: <strong>Dibatalkan</strong>" in page and 'id="case-cancelled"' in page
+    assert milestone_texts(page) == ["Tidak dilanjutkan"] * 3
+    assert 'id="case-next-due' not in page and "· target" not in page and "Belum dimulai" not in page
+    assert "diperbarui otomatis" not in page and 'http-equiv="refresh"' not in page
+
+    english = html(client.get(f"/b/{case.token}?lang=en"))
+    assert milestone_texts(english) == ["Not continued"] * 3
+    assert "Not started" not in english and "updates by itself" not in english
+
+
+def test_the_page_of_a_done_case_says_per_milestone_whether_it_was_on_time(december, client):
+    token = done_case(december).token
+    page = html(client.get(f"/b/{token}"))
+    assert "Status: <strong>Selesai</strong>" in page and "diperbarui otomatis" not in page
+    assert milestone_texts(page) == ["Selesai 17 Nov 2026 · tepat waktu",
+                                     "Selesai 20 Nov 2026 · terlambat 2 hari dari target 18 Nov 2026",
+                                     "Selesai 30 Nov 2026 · tepat waktu"]
+    english = html(client.get(f"/b/{token}?lang=en"))
+    assert milestone_texts(english) == ["Done 17 Nov 2026 · on time",
+                                        "Done 20 Nov 2026 · 2 days later than the due date, 18 Nov 2026",
+                                        "Done 30 Nov 2026 · on time"]
+    assert "updates by itself" not in english
 
 
 # --- the lookup -------------------------------------------------------------------------------
