@@ -366,6 +366,17 @@ def _ticket_here(ticket_id: int) -> Ticket:
     return ticket
 
 
+def _ticked_at_counter(ticket: Ticket, form: FromTicketForm) -> list[int] | None:
+    """What the officer ticked on the counter's checklist (counter.js sends `ada=N…` with "Buka berkas"), when
+    that checklist is the service's requirement list; None when nothing was ticked there (then all are)."""
+    from loket.counter.desk import checklist
+
+    if checklist(ticket.service) != [text for _n, text in form.documents.choices]:
+        return None
+    positions = {n for n, _text in form.documents.choices}
+    return sorted({int(a) for a in request.args.getlist("ada") if a.isdigit() and int(a) in positions}) or None
+
+
 @bp.route("/dari-tiket/<int:ticket_id>", methods=["GET", "POST"])
 @role_required(OFFICER)
 def from_ticket(ticket_id: int):
@@ -376,7 +387,8 @@ def from_ticket(ticket_id: int):
         return redirect(url_for("cases.case", case_id=existing), code=303)
     form = FromTicketForm(formdata=request.form if request.method == "POST" else None).fit(ticket.service)
     if request.method == "GET":
-        form.documents.data = [n for n, _text in form.documents.choices]
+        ticked = _ticked_at_counter(ticket, form)
+        form.documents.data = [n for n, _text in form.documents.choices] if ticked is None else ticked
         return page("cases/from_ticket.html", form=form, ticket=ticket)
     if not form.validate():
         return page("cases/from_ticket.html", form=form, ticket=ticket, status=400)

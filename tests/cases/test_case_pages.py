@@ -310,6 +310,8 @@ def test_an_officer_opens_a_case_from_the_ticket_at_the_counter(app, budi):
     assert f'href="/admin/berkas/dari-tiket/{ticket_id}"' in workspace
     form = budi.get(f"/admin/berkas/dari-tiket/{ticket_id}")
     assert form.status_code == 200 and 'name="requester"' in form.get_data(as_text=True)
+    assert "checked" in form.get_data(as_text=True)  # nothing ticked at the counter: every document ticked
+    assert "checked" in budi.get(f"/admin/berkas/dari-tiket/{ticket_id}?ada=x&ada=99").get_data(as_text=True)
     response = budi.post(f"/admin/berkas/dari-tiket/{ticket_id}", data={"requester": "", "contact_name": ""})
     assert response.status_code == 400 and 'id="contact_name-error"' in response.get_data(as_text=True)
     response = budi.post(f"/admin/berkas/dari-tiket/{ticket_id}", data={

@@ -118,3 +118,28 @@ def test_enter_saves_the_letter_and_a_changed_service_is_shown_before_saving(app
         case = db.session.scalar(select(Case).order_by(Case.id.desc()))
         assert (case.service.code, case.requester, case.contact_name) == ("F", "Dinas Kesehatan", "Kadek Ayu")
     assert page.js_errors == []
+
+
+def test_buka_berkas_starts_from_what_was_ticked_at_the_counter(app, live_server, make_user, page):
+    make_user("budi", counters=(2, 4, 6))
+    with app.app_context():
+        core.issue_ticket("D")
+        counter = db.session.scalar(select(Counter).where(Counter.number == 4,
+                                                          Counter.office_id == default_office().id))
+        core.call_next(counter)
+        counter_id = counter.id
+        db.session.remove()
+    log_in_browser(page, live_server.url, "budi")
+    page.goto(f"{live_server.url}/counter/{counter_id}")
+    boxes = page.locator("#checklist input[type=checkbox]")
+    assert boxes.count() == 2
+    boxes.nth(0).check()  # the request letter came; the second document did not
+    page.click("#open-case")
+    page.wait_for_selector("form.case-form")
+    assert page.is_checked("input[name=documents][value='1']")
+    assert not page.is_checked("input[name=documents][value='2']")
+    page.fill("input[name=requester]", "Dinas Kesehatan")
+    page.fill("input[name=contact_name]", "Kadek Ayu")
+    page.click("form.case-form button.btn-primary")
+    page.wait_for_selector("#case[data-state=waiting]")  # the clock waits for the second document
+    assert page.js_errors == []

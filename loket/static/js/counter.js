@@ -120,6 +120,18 @@
     });
     document.body.addEventListener("htmx:afterSettle", restoreChecklist);
     restoreChecklist();
+    // "Buka berkas" takes the ticks along (if any): the case's document checklist starts from them.
+    document.addEventListener("click", function (event) {
+      var link = event.target.closest && event.target.closest("#open-case");
+      var box = document.getElementById("checklist");
+      if (!link || !box) { return; }
+      var url = new URL(link.getAttribute("href"), location.href);
+      url.searchParams.delete("ada");
+      box.querySelectorAll("input:checked").forEach(function (input) {
+        url.searchParams.append("ada", String(parseInt(input.value, 10) + 1));
+      });
+      link.href = url.pathname + url.search;
+    });
 
     // Focus across swaps: an action replaces the whole workspace, and the focused button with it (its
     // disabling during the request already blurs it). After an officer's action the focus goes to the next
