@@ -481,8 +481,13 @@ def test_the_installation_admin_picks_the_office(app, budi, admin_client, second
     assert admin_client.get(f"/admin/berkas/{case_id}").status_code == 200
 
 
-def test_the_admin_navigation_links_the_worklist(app, budi):
-    assert 'href="/admin/berkas"' in budi.get("/admin/pengaduan").get_data(as_text=True)
+def test_the_counter_and_the_worklist_link_each_other(app, budi):
+    html = budi.get("/admin/pengaduan").get_data(as_text=True)
+    assert 'href="/admin/berkas"' in html and 'href="/counter/" id="nav-counter"' in html  # the officer's desk
+    with app.app_context():
+        counters = {c.number: c.id for c in db.session.scalars(select(Counter).where(
+            Counter.office_id == default_office().id))}
+    assert 'id="worklist-link" href="/admin/berkas"' in budi.get(f"/counter/{counters[2]}").get_data(as_text=True)
 
 
 # --- English -------------------------------------------------------------------------------------
