@@ -196,6 +196,17 @@ def case(case_id: int):
     return _case_page(_case(case_id))
 
 
+@role_required(OFFICER, SUPERVISOR)
+def back_to_case(case_id: int, position: int = 0):
+    """An action's address opened again (a refused action's page reloaded, or bookmarked): the case itself."""
+    return redirect(url_for("cases.case", case_id=_case(case_id).id), code=303)
+
+
+for _action in ("selesaikan", "cetak", "tunggu", "lengkap", "metode", "lkpp", "tugaskan", "batalkan",
+                "persyaratan/<int:position>"):
+    bp.add_url_rule(f"/<int:case_id>/{_action}", "back_to_case", back_to_case, methods=["GET"])
+
+
 def _act(case_id: int, form_name: str, form, action):
     """Validate `form`, run `action(case, form)` (a domain call); a refusal re-renders the case with the
     message beside the form's field and a 4xx; success redirects back to the case."""

@@ -481,6 +481,17 @@ def test_the_installation_admin_picks_the_office(app, budi, admin_client, second
     assert admin_client.get(f"/admin/berkas/{case_id}").status_code == 200
 
 
+def test_an_actions_address_opened_again_leads_to_the_case(app, budi):
+    case_id = _letter(app, "D")
+    refused = budi.post(f"/admin/berkas/{case_id}/batalkan", data={"reason": ""})
+    assert refused.status_code == 400  # the page now stands at the action's address: reloading it is a GET
+    for action in ("selesaikan", "cetak", "tunggu", "lengkap", "metode", "lkpp", "tugaskan", "batalkan",
+                   "persyaratan/1"):
+        response = budi.get(f"/admin/berkas/{case_id}/{action}")
+        assert response.status_code == 303 and response.headers["Location"] == f"/admin/berkas/{case_id}", action
+    assert budi.get(f"/admin/berkas/{case_id}/lain").status_code == 404
+
+
 def test_the_counter_and_the_worklist_link_each_other(app, budi):
     html = budi.get("/admin/pengaduan").get_data(as_text=True)
     assert 'href="/admin/berkas"' in html and 'href="/counter/" id="nav-counter"' in html  # the officer's desk
