@@ -488,27 +488,45 @@ def worklist(office_id: int, officer_id: int | None = None, today: date | None =
     return sorted(rows, key=lambda row: (row.due is None, row.due or date.max, row.case.received_on, row.case.id))
 
 
+def _days_late(due: date | None, by: date | None) -> int | None:
+    """Calendar days `by` (a completion, or today) is past the end of `due`; None when in time or undated."""
+    return (by - due).days if due is not None and by is not None and by > due else None
+
+
 def public_view(case: Case, today: date | None = None, calendar: OfficeCalendar | None = None) -> dict:
     """What the applicant's tracking page shows (JSON-ready): the service, each milestone done / next / later
     with its due date, what the office waits for, the state. No personal data: no contact person or email,
-    no notes, no assignee, and not the requester either (at the helpdesk it may be a person's own name)."""
+    no notes, no assignee, and not the requester either (at the helpdesk it may be a person's own name).
+
+    It promises nothing it cannot keep: a milestone's `late_days` says how many days past its due date it
+    was done, or (the running one) is still open today; while the running one is late, the milestones after
+    it have no date (theirs, counted from a day already past, would be past too) until it is done. A closed
+    case's milestones never reached are "dropped", with no date; nothing is due while the clock stands still."""
+    today = today or local_day()
     dues = due_dates(case, today, calendar)
     running = _running(dues) if case.is_active else None
     waiting = case.state == WAITING
     pause = case.open_pause if waiting else None
+    late = running is not None and not waiting and _days_late(running.due, today) is not None
 
     def iso(day: date | None) -> str | None:
         return day.isoformat() if day else None
 
     milestones = []
     for due in dues:
-        status = "done" if due.completed else "next" if running is not None and due.key == running.key else "later"
+        if due.completed:
+            status, shown = "done", due.due
+        elif running is None:
+            status, shown = "dropped", None
+        elif due.key == running.key:
+            status, shown = "next", None if waiting else due.due
+        else:
+            status, shown = "later", None if waiting or late else due.due
         milestones.append({
             "key": due.key, "name": due.name, "days": due.days, "unit": due.milestone.unit,
-            "variant": due.variant.name if due.variant else None, "status": status,
-            # while the clock stands still nothing open is due yet: the date comes back with the documents
-            "due": None if waiting and not due.completed else iso(due.due),
-            "completed": iso(due.completed), "on_time": due.on_time})
+            "variant": due.variant.name if due.variant else None, "status": status, "due": iso(shown),
+            "completed": iso(due.completed), "on_time": due.on_time,
+            "late_days": _days_late(shown, due.completed or (today if status == "next" else None))})
     return {
         "code": case.code, "service": case.service.name, "service_short": case.service.short_name,
         "state": case.state, "received_on": iso(case.received_on), "activity_day": iso(case.activity_day),

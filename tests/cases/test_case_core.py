@@ -360,7 +360,7 @@ def test_the_worklist_is_one_query_for_the_cases(petugas, ctx):
 def test_the_public_view_shows_milestones_and_no_personal_data(petugas):
     case = letter("D", petugas, AUG(3), contact_email="sari@pupr.klungkungkab.go.id", consent=True, variant="tender")
     case = core.complete_milestone(case, "disposisi", petugas, note="Surat tugas Pokja 2 untuk Ni Luh", day=AUG(4))
-    view = core.public_view(case)
+    view = core.public_view(case, today=AUG(4))
     assert view["code"] == case.code and view["state"] == "open" and view["next"] == "reviu_dpp"
     assert [(m["key"], m["status"], m["due"], m["completed"]) for m in view["milestones"]] == [
         ("disposisi", "done", "2026-08-04", "2026-08-04"), ("reviu_dpp", "next", "2026-08-05", None),

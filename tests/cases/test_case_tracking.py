@@ -217,6 +217,16 @@ def test_a_done_case_shows_each_completion_day_and_whether_it_was_on_time(decemb
                            ("pemilihan", "done", "2026-11-30", "2026-11-30", True, None)]
 
 
+def shown(client, url: str) -> str:
+    """A page's HTML; the language it chose is forgotten after (the test's app context outlives the request,
+    and Flask-Babel keeps the locale there)."""
+    from flask_babel import refresh
+
+    page = html(client.get(url))
+    refresh()
+    return page
+
+
 def milestone_texts(page: str) -> list[str]:
     """Each milestone's status line, tags stripped."""
     return [re.sub(r"<[^>]+>", "", line).strip()
@@ -225,7 +235,7 @@ def milestone_texts(page: str) -> list[str]:
 
 def test_the_page_of_an_overdue_case_says_late_in_words_and_shows_no_past_target(december, client):
     token = fast_tender(december, NOV(16)).token
-    page = html(client.get(f"/b/{token}"))
+    page = shown(client, f"/b/{token}")
     assert re.search(r'id="case-next-due">Target selesai: <time datetime="2026-11-17">17 Nov 2026</time>', page)
     assert 'id="case-late"' in page and "Terlambat 14 hari" in page
     assert milestone_texts(page) == ["Sedang diproses · target 17 Nov 2026 · terlambat 14 hari",
@@ -235,38 +245,38 @@ def test_the_page_of_an_overdue_case_says_late_in_words_and_shows_no_past_target
     assert 'data-announce="Status berkas: diproses. Tahap berikutnya terlambat 14 hari (target 17 Nov 2026)."' in page
     assert "Halaman ini diperbarui otomatis" in page
 
-    english = html(client.get(f"/b/{token}?lang=en"))
+    english = shown(client, f"/b/{token}?lang=en")
     assert "14 days late" in english
-    assert milestone_texts(english) == ["In progress · due 17 Nov 2026 · 14 days late",
+    assert milestone_texts(english) == ["In progress · due Nov 17, 2026 · 14 days late",
                                         "Waiting for the previous step", "Waiting for the previous step"]
     assert "1 working day after the previous step is done" in english
-    assert "18 Nov 2026" not in english and "28 Nov 2026" not in english
+    assert "Nov 18, 2026" not in english and "Nov 28, 2026" not in english
 
 
 def test_the_page_of_a_cancelled_case_shows_no_target_and_no_live_promise(december, client):
     case = core.cancel(fast_tender(december, DEC1), december, "Permohonan ditarik OPD")
-    page = html(client.get(f"/b/{case.token}"))
+    page = shown(client, f"/b/{case.token}")
     assert "Status: <strong>Dibatalkan</strong>" in page and 'id="case-cancelled"' in page
     assert milestone_texts(page) == ["Tidak dilanjutkan"] * 3
     assert 'id="case-next-due' not in page and "· target" not in page and "Belum dimulai" not in page
     assert "diperbarui otomatis" not in page and 'http-equiv="refresh"' not in page
 
-    english = html(client.get(f"/b/{case.token}?lang=en"))
+    english = shown(client, f"/b/{case.token}?lang=en")
     assert milestone_texts(english) == ["Not continued"] * 3
     assert "Not started" not in english and "updates by itself" not in english
 
 
 def test_the_page_of_a_done_case_says_per_milestone_whether_it_was_on_time(december, client):
     token = done_case(december).token
-    page = html(client.get(f"/b/{token}"))
+    page = shown(client, f"/b/{token}")
     assert "Status: <strong>Selesai</strong>" in page and "diperbarui otomatis" not in page
     assert milestone_texts(page) == ["Selesai 17 Nov 2026 · tepat waktu",
                                      "Selesai 20 Nov 2026 · terlambat 2 hari dari target 18 Nov 2026",
                                      "Selesai 30 Nov 2026 · tepat waktu"]
-    english = html(client.get(f"/b/{token}?lang=en"))
-    assert milestone_texts(english) == ["Done 17 Nov 2026 · on time",
-                                        "Done 20 Nov 2026 · 2 days later than the due date, 18 Nov 2026",
-                                        "Done 30 Nov 2026 · on time"]
+    english = shown(client, f"/b/{token}?lang=en")
+    assert milestone_texts(english) == ["Done Nov 17, 2026 · on time",
+                                        "Done Nov 20, 2026 · 2 days later than the due date, Nov 18, 2026",
+                                        "Done Nov 30, 2026 · on time"]
     assert "updates by itself" not in english
 
 
