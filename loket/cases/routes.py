@@ -9,6 +9,8 @@ again on `case.*` events; "Cetak slip pelacakan" queues the case's slip on one o
 """
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -170,8 +172,23 @@ def _case_page(case, status: int = 200, error: str | None = None, **forms):
                 escalation=core.ESCALATION if core.ESCALATION in variants else None,
                 lead_time_warning=_lead_time_warning(case, events), saved=request.args.get("ok") == "1",
                 track_url=_track_url(case), slip=_slip_result(case), new=request.args.get("baru") == "1",
-                channel_label=_channel_label(case), counter_url=_counter_url(case),
+                channel_label=_channel_label(case), counter_url=_counter_url(case), event_days=_event_days(events),
                 **_live(case.office_id, url_for("cases.case", case_id=case.id)))
+
+
+def _event_days(events) -> dict[int, date]:
+    """The day an event's action took effect (`on`, or a letter's `received_on`) when it is not the day it was
+    recorded: documents that came on Monday, recorded on Wednesday."""
+    days = {}
+    for event in events:
+        raw = event.data.get("on") or event.data.get("received_on")
+        try:
+            day = date.fromisoformat(raw) if isinstance(raw, str) else None
+        except ValueError:
+            day = None
+        if day is not None and day != local_day(event.at):
+            days[event.id] = day
+    return days
 
 
 def _counter_url(case) -> str | None:

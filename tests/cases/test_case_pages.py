@@ -481,6 +481,24 @@ def test_the_installation_admin_picks_the_office(app, budi, admin_client, second
     assert admin_client.get(f"/admin/berkas/{case_id}").status_code == 200
 
 
+def test_the_log_says_the_day_an_action_took_effect_and_lengths_read_as_words(app, budi):
+    case_id = _letter(app, "D", days_ago=10, documents_received=[1])  # waiting from the day it came
+    with app.app_context():
+        arrived = local_day() - timedelta(days=7)
+        core.documents_arrived(db.session.get(Case, case_id), _user("budi"), day=arrived)
+        core.complete_milestone(db.session.get(Case, case_id), "disposisi", _user("budi"), note="Disposisi No. 12")
+        db.session.remove()
+    html = budi.get(f"/admin/berkas/{case_id}").get_data(as_text=True)
+    log = html[html.index('id="case-log"'):]
+    entry = re.search(r'<li data-kind="documents_arrived">(.*?)</li>', log, re.S).group(1)
+    assert re.search(r'tanggal \d+ \w+ \d{4}</span>\s*· dicatat', entry)  # the day it came, then when recorded
+    milestone = re.search(r'<li data-kind="milestone">(.*?)</li>', log, re.S).group(1)
+    assert "Tahap selesai</strong>: " in milestone and "tanggal" not in milestone  # recorded the day it happened
+    assert re.search(r'data-note-for="disposisi"><td colspan="5">.*Disposisi No. 12', html, re.S)
+    english = budi.get(f"/admin/berkas/{case_id}?lang=en").get_data(as_text=True)
+    assert "1 working day<" in english and "30 calendar days" not in english and "day(s)" not in english
+
+
 def test_an_actions_address_opened_again_leads_to_the_case(app, budi):
     case_id = _letter(app, "D")
     refused = budi.post(f"/admin/berkas/{case_id}/batalkan", data={"reason": ""})
