@@ -53,6 +53,12 @@ STATE_LABELS = {
     DONE: N_("selesai"),
     CANCELLED: N_("dibatalkan"),
 }
+ACTIVITY_DAY_NEEDED = {
+    WORKING: N_("Isi tanggal kegiatan: standar layanan ini meminta permohonan paling lambat %(days)s hari kerja "
+                "sebelum kegiatan."),
+    "calendar_days": N_("Isi tanggal kegiatan: standar layanan ini meminta permohonan paling lambat %(days)s hari "
+                        "kalender sebelum kegiatan."),
+}
 SHORT_LEAD_TIME = {
     WORKING: N_("Permohonan diterima %(days)s hari kerja sebelum kegiatan; standar minimal %(required)s hari kerja."),
     "calendar_days": N_("Permohonan diterima %(days)s hari kalender sebelum kegiatan; standar minimal "
@@ -170,10 +176,10 @@ def _contact(requester: str, contact_name: str, contact_email: str | None,
     if len(name) > NAME_MAX:
         raise InvalidInput(N_("Nama narahubung terlalu panjang (maksimal %(max)s karakter)."), max=NAME_MAX)
     email = (contact_email or "").strip() or None
-    if email is not None and not consent:
-        raise InvalidInput(N_("Email narahubung hanya disimpan dengan persetujuannya."))
     if email is not None and (len(email) > EMAIL_MAX or not EMAIL.match(email)):
         raise InvalidInput(N_("Alamat email narahubung tidak valid."))
+    if email is not None and not consent:
+        raise InvalidInput(N_("Email narahubung hanya disimpan dengan persetujuannya."))
     return requester, name, email
 
 
@@ -184,8 +190,7 @@ def _variants(milestones: Iterable[Milestone]) -> dict[str, str]:
 def _check_variant(milestones: tuple[Milestone, ...], variant: str) -> None:
     choices = _variants(milestones)
     if variant not in choices:
-        raise InvalidInput(N_("Pilihan %(variant)s tidak dikenal; pilih salah satu: %(choices)s."), variant=variant,
-                           choices=", ".join(f"{name} ({key})" for key, name in choices.items()) or "-")
+        raise InvalidInput(N_("Pilih salah satu metode: %(choices)s."), choices=", ".join(choices.values()) or "-")
 
 
 def _check_assignee(officer, office_id: int) -> None:
@@ -238,8 +243,7 @@ def _open(service: Service, actor, *, channel: str, requester: str, contact_name
     short, rule = None, service.lead_time
     if rule is not None:
         if activity_day is None:
-            raise InvalidInput(N_("Isi tanggal kegiatan: standar layanan ini meminta permohonan paling lambat "
-                                  "%(days)s hari sebelum kegiatan."), days=rule.days)
+            raise InvalidInput(ACTIVITY_DAY_NEEDED.get(rule.unit, ACTIVITY_DAY_NEEDED[WORKING]), days=rule.days)
         if activity_day < received_on:
             raise InvalidInput(N_("Tanggal kegiatan sudah lewat saat permohonan diterima."))
         check = lead_time_ok(received_on, activity_day, rule, calendar)
@@ -297,9 +301,8 @@ def register_letter(service: Service, actor, channel: str, requester: str, conta
     `lead_time_short` saying why, and its log entry says so too."""
     kinds = {intake.kind: intake.label for intake in service.intake}
     if channel not in kinds:
-        raise InvalidInput(N_("Saluran %(channel)s tidak ada di standar layanan ini; pilih salah satu: %(choices)s."),
-                           channel=channel or "-",
-                           choices=", ".join(f"{label} ({kind})" for kind, label in kinds.items()) or "-")
+        raise InvalidInput(N_("Pilih saluran surat yang ada di standar layanan ini: %(choices)s."),
+                           choices=", ".join(kinds.values()) or "-")
     return _open(service, actor, channel=channel, requester=requester, contact_name=contact_name,
                  contact_email=contact_email, consent=consent, received_on=received_on,
                  documents_received=documents_received, variant=variant, activity_day=activity_day, ticket=None,

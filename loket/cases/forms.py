@@ -119,7 +119,8 @@ class ArrivedForm(Form):
 
 
 class VariantForm(Form):
-    variant = SelectField(_l("Metode pemilihan"), choices=[], validate_choice=True)
+    variant = SelectField(_l("Metode pemilihan"), [validators.InputRequired(message=_l("Pilih metode pemilihan."))],
+                          choices=[], validate_choice=True)
 
 
 class ReassignForm(Form):

@@ -118,7 +118,9 @@ def _forms(case, **given) -> dict:
     forms["slip"].kiosk.choices = [(k.id, k.name or k.id) for k in _slip_kiosks(case.office_id)]
     if forms["slip"].kiosk.data not in {k for k, _name in forms["slip"].kiosk.choices}:
         forms["slip"].kiosk.data = None  # the first one then (remembered one gone or another office's)
-    forms["variant"].variant.choices = [("", _("— belum dipilih —"))] + variants if variants else []
+    # "not chosen yet" only while it is not: a method once chosen is changed, never unchosen
+    forms["variant"].variant.choices = ([] if case.variant else [("", _("— belum dipilih —"))]) + variants \
+        if variants else []
     forms["reassign"].assignee.choices = [("", _("— belum ditugaskan —"))] + [
         (str(u.id), f"{u.display_name or u.username} ({u.username})") for u in assignees(case.office_id)]
     return forms

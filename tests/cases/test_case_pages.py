@@ -553,3 +553,16 @@ def test_every_action_needs_the_csrf_token(app, make_user):
     response = budi.post("/admin/berkas/baru", data={"service": "D", "channel": "in_person", "requester": "X",
                                                      "contact_name": "Y", "received_on": local_day().isoformat()})
     assert response.status_code == 400 and _count(app) == before
+
+
+def test_the_method_list_offers_not_chosen_only_while_it_is_and_says_what_to_pick(app, budi):
+    case_id = _letter(app, "D")
+    html = budi.get(f"/admin/berkas/{case_id}").get_data(as_text=True)
+    assert "— belum dipilih —" in html
+    response = budi.post(f"/admin/berkas/{case_id}/metode", data={"variant": ""})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert re.search(r'id="variant-error">([^<]*)<', html).group(1) == "Pilih metode pemilihan."
+    assert budi.post(f"/admin/berkas/{case_id}/metode", data={"variant": "tender"}).status_code == 303
+    html = budi.get(f"/admin/berkas/{case_id}").get_data(as_text=True)
+    assert "— belum dipilih —" not in html and '<option selected value="tender">' in html
