@@ -342,7 +342,8 @@ def wait_for_documents(case: Case, missing: str, actor, day: date | None = None)
 
 
 def documents_arrived(case: Case, actor, day: date | None = None) -> Case:
-    """What the office waited for arrived on `day` (default today): the clock goes on from that day."""
+    """What the office waited for arrived on `day` (default today): the clock goes on from that day, and the
+    requirement checklist's lines still open are received that day too (the berkas is complete now)."""
     _check_office(actor, case.office_id)
     pause = case.open_pause
     if case.state != WAITING or pause is None:
@@ -350,8 +351,12 @@ def documents_arrived(case: Case, actor, day: date | None = None) -> Case:
     day = _check_day(case, day, pause.stopped_on)
     pause.resumed_on = day
     case.state = OPEN
+    ticked = [document for document in case.documents if not document.received]
+    for document in ticked:
+        document.received, document.received_on = True, day
     _log(case, "documents_arrived", actor,
-         data={"stopped_on": pause.stopped_on.isoformat(), "on": day.isoformat()})
+         data={"stopped_on": pause.stopped_on.isoformat(), "on": day.isoformat(),
+               "documents": [document.position for document in ticked]})
     return _publish(case, "documents_arrived", _calendar(case))
 
 

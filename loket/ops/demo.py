@@ -980,7 +980,11 @@ class _CaseWriter:
                     life.log("document", worker, data={"position": document.position, "received": True})
         pause = case.open_pause
         pause.resumed_on, case.state = day, case_models.OPEN
-        life.log("documents_arrived", worker, data={"stopped_on": pause.stopped_on.isoformat(), "on": day.isoformat()})
+        ticked = [document for document in case.documents if not document.received]  # complete now, as the core does
+        for document in ticked:
+            document.received, document.received_on = True, day
+        life.log("documents_arrived", worker, data={"stopped_on": pause.stopped_on.isoformat(), "on": day.isoformat(),
+                                                    "documents": [document.position for document in ticked]})
 
     def cancel(self, case: Case, life: _CaseLog, worker: User, day: date) -> None:
         self.move(life, day)

@@ -192,6 +192,17 @@ def test_the_checklist_is_the_services_requirements_with_their_sub_items(petugas
         core.check_document(case, 9, True, petugas)
 
 
+def test_documents_arrived_completes_the_checklist(petugas):
+    """"Kelengkapan sudah diterima": the berkas is complete, so the lines still open are received that day."""
+    case = letter("D", petugas, AUG(3), documents_received=[])
+    assert case.state == WAITING and not any(d.received for d in case.documents)
+    case = core.documents_arrived(case, petugas, day=AUG(5))
+    assert [(d.received, d.received_on) for d in case.documents] == [(True, AUG(5)), (True, AUG(5))]
+    event = db.session.scalar(select(CaseEvent).where(CaseEvent.case_id == case.id,
+                                                      CaseEvent.kind == "documents_arrived"))
+    assert event.data == {"stopped_on": "2026-08-03", "on": "2026-08-05", "documents": [1, 2]}
+
+
 # --- errors ----------------------------------------------------------------------------------
 
 def test_opening_refuses_what_the_standard_does_not_allow(petugas):

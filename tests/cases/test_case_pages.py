@@ -566,3 +566,12 @@ def test_the_method_list_offers_not_chosen_only_while_it_is_and_says_what_to_pic
     assert budi.post(f"/admin/berkas/{case_id}/metode", data={"variant": "tender"}).status_code == 303
     html = budi.get(f"/admin/berkas/{case_id}").get_data(as_text=True)
     assert "— belum dipilih —" not in html and '<option selected value="tender">' in html
+
+
+def test_a_waiting_case_says_what_ticking_and_documents_arrived_do(app, budi):
+    case_id = _letter(app, "D", documents_received=[1])
+    html = budi.get(f"/admin/berkas/{case_id}").get_data(as_text=True)
+    assert 'id="arrived-ticks"' in html and 'id="all-documents-in"' not in html
+    assert budi.post(f"/admin/berkas/{case_id}/persyaratan/2", data={"received": "1"}).status_code == 303
+    html = budi.get(f"/admin/berkas/{case_id}").get_data(as_text=True)
+    assert 'id="all-documents-in"' in html and _case(app, case_id).state == WAITING  # a tick alone: still waiting
