@@ -158,7 +158,10 @@ def _body(notice: Notice, url: str) -> str:
         lines.append(gettext("Kantor menunggu dari Anda: %(missing)s", missing=view.get("waiting_for") or "-"))
         lines.append(gettext("Batas waktu berhenti sampai kelengkapan itu diterima."))
     if running is not None and notice.kind in ("milestone", "waiting"):
-        if view.get("next_due"):
+        if view.get("next_due") and running.get("late_days"):  # recorded late: its due date is already past
+            lines.append(gettext("Tahap berikutnya: %(milestone)s. Targetnya, %(day)s, sudah lewat; kami sedang "
+                                 "memprosesnya.", milestone=_step(running), day=_day(view["next_due"])))
+        elif view.get("next_due"):
             lines.append(gettext("Tahap berikutnya: %(milestone)s, paling lambat %(day)s", milestone=_step(running),
                                  day=_day(view["next_due"])))
         else:

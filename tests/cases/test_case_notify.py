@@ -9,6 +9,7 @@ from __future__ import annotations
 import email
 import logging
 import threading
+from datetime import timedelta
 from email.policy import default as email_policy
 
 import pytest
@@ -279,3 +280,23 @@ def test_a_mail_is_sent_once_the_server_is_back(app, budi, smtp_port, monkeypatc
     finally:
         for controller, _ in started:
             controller.stop()
+
+
+def test_a_next_step_already_late_is_not_promised_for_a_past_day(app, budi, inbox):
+    """A milestone recorded late (done on its day, entered a week after): the next one is due already."""
+    with app.app_context():
+        actor = db.session.scalar(select(User).where(User.username == "budi"))
+        service = db.session.scalar(select(Service).where(Service.code == "D",
+                                                          Service.office_id == default_office().id))
+        received = local_day() - timedelta(days=14)
+        case = core.register_letter(service, actor, "in_person", REQUESTER, CONTACT, received, contact_email=EMAIL,
+                                    consent=True, assignee=actor)
+        first_due = core.due_dates(case)[0].due
+        core.complete_milestone(case, "disposisi", actor, day=first_due)
+        review_due = core.due_dates(case)[1].due
+        db.session.remove()
+    assert review_due < local_day()
+    assert notify.wait_sent(app)
+    text = _text(inbox.mails[-1])
+    assert "paling lambat" not in text and "sudah lewat; kami sedang memprosesnya" in text
+    assert f"{review_due.day}" in text and "has passed; we are working on it" in text
