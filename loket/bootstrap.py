@@ -25,11 +25,11 @@ def ensure_ready() -> dict:
     if db.session.scalar(select(func.count()).select_from(Service)) == 0:
         done["catalogue"] = loader.load_file(current_app.config.get("LOKET_CATALOGUE") or None, office)
     if db.session.get(Kiosk, "1") is None:
-        db.session.add(Kiosk(id="1", name="Kiosk 1", printer={"kind": "preview", "paper": "80mm", "qr": "native"},
+        db.session.add(Kiosk(id="1", name="Kios 1", printer={"kind": "preview", "paper": "80mm", "qr": "native"},
                              offices=[office]))
         done["kiosk"] = "1"
     if db.session.get(Display, "1") is None:
-        db.session.add(Display(id="1", name="Display 1", offices=[office]))
+        db.session.add(Display(id="1", name="Layar 1", offices=[office]))
         done["display"] = "1"
     if db.session.scalar(select(func.count()).select_from(Counter)) == 0:
         done["counters"] = len(add_counters(office))

@@ -84,7 +84,7 @@ def kiosk(kiosk_id: str, codes: tuple[str, ...], name: str | None):
             _fail("the kiosk id must be 1 to 40 letters, digits or dashes")
         item = db.session.get(Kiosk, kiosk_id)
         if item is None:
-            item = Kiosk(id=kiosk_id, name=name or f"Kiosk {kiosk_id}",
+            item = Kiosk(id=kiosk_id, name=name or f"Kios {kiosk_id}",
                          printer={"kind": "preview", "paper": "80mm", "qr": "native"})
             db.session.add(item)
         elif name:
@@ -112,7 +112,7 @@ def display(display_id: str, codes: tuple[str, ...], name: str | None):
             _fail("the display id must be 1 to 40 letters, digits or dashes")
         item = db.session.get(Display, display_id)
         if item is None:
-            item = Display(id=display_id, name=name or f"Display {display_id}", service_ids=[], counter_ids=[])
+            item = Display(id=display_id, name=name or f"Layar {display_id}", service_ids=[], counter_ids=[])
             db.session.add(item)
         elif name:
             item.name = name

@@ -209,7 +209,7 @@ def test_display_settings_belong_to_the_admins_of_its_offices(app, offices, make
     assert own.get("/display/1/settings").status_code == 200
     assert own.get("/display/2/settings").status_code == 403
     with app.app_context():
-        assert db.session.get(Display, "1").name == "Display 1"
+        assert db.session.get(Display, "1").name == "Layar 1"
         assert db.session.get(Display, "2").name == "Mal Pelayanan Publik"
         dk_service, dk_counter = service("A", offices["second"]).id, counter(1, offices["second"]).id
         a_service = service("A").id

@@ -71,7 +71,7 @@ def test_a_shared_tv_names_the_other_offices_services_by_their_fallback(client, 
 def test_tv_title_says_what_the_page_is_and_names_the_office(client):
     html = client.get("/display/1").get_data(as_text=True)
     assert re.search(r"<title>Layar antrean · Bagian PBJ Setda Kab\. Klungkung · Loket</title>", html)
-    assert "Display 1" not in re.search(r"<title>(.*?)</title>", html, re.S).group(1)
+    assert "Layar 1" not in re.search(r"<title>(.*?)</title>", html, re.S).group(1)
     english = client.get("/display/1?lang=en").get_data(as_text=True)
     assert re.search(r"<title>Queue display · Bagian PBJ Setda Kab\. Klungkung · Loket</title>", english)
 
