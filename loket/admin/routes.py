@@ -57,7 +57,20 @@ def index():
     open_items = complaint_domain.listing("open", office_id=office.id if office else None, user=current_user)
     overdue = sum(1 for c in open_items if complaint_domain.is_overdue(c))
     return page("admin/index.html", open_count=len(open_items), overdue=overdue, listed_office=office,
-                offices=_offices_to_pick())
+                offices=_offices_to_pick(), cases=_case_counts(office))
+
+
+def _case_counts(office) -> dict | None:
+    """The office's running cases (berkas) at a glance: how many, due today, overdue, waiting for the applicant;
+    None for an office whose services have no milestones (or every office at once)."""
+    from loket.cases import core as cases
+    from loket.queue.core import active_services
+
+    if office is None or not any(s.milestones for s in active_services(office.id)):
+        return None
+    rows = cases.worklist(office.id)
+    return {"running": len(rows), "due_today": sum(r.due_today for r in rows),
+            "overdue": sum(r.overdue for r in rows), "waiting": sum(r.waiting for r in rows)}
 
 
 def _context():

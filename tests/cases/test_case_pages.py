@@ -575,3 +575,14 @@ def test_a_waiting_case_says_what_ticking_and_documents_arrived_do(app, budi):
     assert budi.post(f"/admin/berkas/{case_id}/persyaratan/2", data={"received": "1"}).status_code == 303
     html = budi.get(f"/admin/berkas/{case_id}").get_data(as_text=True)
     assert 'id="all-documents-in"' in html and _case(app, case_id).state == WAITING  # a tick alone: still waiting
+
+
+def test_the_officers_summary_counts_the_offices_cases(app, budi):
+    _letter(app, "D", days_ago=30)  # overdue
+    _letter(app, "D", documents_received=[1])  # waiting
+    _letter(app, "F", activity_day=local_day() + timedelta(days=40))  # on track
+    html = budi.get("/admin/").get_data(as_text=True)
+    counts = {name: int(re.search(rf'id="cases-{name}">(\d+)<', html).group(1))
+              for name in ("running", "due-today", "overdue", "waiting")}
+    assert counts == {"running": 3, "due-today": 0, "overdue": 1, "waiting": 1}
+    assert 'href="/admin/berkas"' in html[html.index('id="case-cards"'):]
