@@ -7,10 +7,11 @@ from __future__ import annotations
 import secrets
 from datetime import date, datetime, timedelta
 
+from flask import g, has_request_context
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from loket.cases.calendar import OfficeCalendar, add_days
+from loket.cases.calendar import OfficeCalendar, add_days, office_calendar
 from loket.cases.milestones import WORKING
 from loket.events import DomainEvent, commit_and_publish, complaints_room
 from loket.extensions import db
@@ -88,26 +89,23 @@ def retention_days(office_id: int | None = None) -> int:
     return int(settings.get(office_id, "contact_retention_days"))
 
 
-def holidays(start: date, end: date) -> set[date]:
-    """The office's holiday calendar (national holidays, cuti bersama, local days, LOKET_HOLIDAYS)."""
-    from loket.queue import hours
-
-    return hours.holidays_between(start, end)
-
-
 # --- working days ---------------------------------------------------------------------------
 
-def add_working_days(day: date, count: int, skip: set[date] | None = None) -> date:
-    """The `count`-th working day after `day` (Mon–Fri, not a holiday), counted as case due dates are."""
-    if skip is None:
-        # Three weeks per ten working days plus room for the Lebaran cuti bersama is plenty.
-        skip = holidays(day, day + timedelta(days=count * 3 + 60))
-    return add_days(day, max(count, 0), WORKING, OfficeCalendar(days_off=set(skip)))
-
-
 def due_date(complaint: Complaint) -> date:
-    """Last office-local day on which the complaint should be answered."""
-    return add_working_days(local_day(complaint.received_at), response_days(complaint.office_id))
+    """Last office-local day on which the complaint should be answered: the response days counted on its
+    office's calendar as case due dates are (its week, national holidays and cuti bersama, its closed days)."""
+    day = local_day(complaint.received_at)
+    return add_days(day, max(response_days(complaint.office_id), 0), WORKING, _calendar(complaint.office_id, day))
+
+
+def _calendar(office_id: int | None, day: date) -> OfficeCalendar:
+    """One office calendar per office and day within a request (a listing asks for every open complaint)."""
+    if not has_request_context():
+        return office_calendar(office_id, start=day)
+    calendars = g.setdefault("complaint_calendars", {})
+    if (office_id, day) not in calendars:
+        calendars[(office_id, day)] = office_calendar(office_id, start=day)
+    return calendars[(office_id, day)]
 
 
 def is_overdue(complaint: Complaint, now: datetime | None = None) -> bool:

@@ -360,6 +360,18 @@ def test_due_date_follows_the_office_holiday_calendar(ctx):
     assert after > before and after.weekday() < 5
 
 
+def test_due_date_skips_the_offices_own_closed_days(ctx):
+    """As a case's due dates do: the office closed on Friday 4 Dec (rapat kerja) moves the answer to Monday."""
+    from loket.offices import settings
+    from loket.offices.scope import default_office
+
+    item = complaints.submit(category="pengaduan", message="x", now=datetime(2026, 12, 1, 2, 0))  # Tue
+    assert complaints.due_date(item) == date(2026, 12, 4)  # Wed, Thu, Fri
+    settings.set_exception(default_office(), "2026-12-04", "", "Rapat kerja", None)
+    db.session.commit()
+    assert complaints.due_date(item) == date(2026, 12, 7)  # Wed, Thu, Mon
+
+
 def test_response_time_is_configurable(app, ctx):
     item = complaints.submit(category="pengaduan", message="x", now=datetime(2026, 12, 1, 2, 0))  # Tue
     assert complaints.due_date(item) == date(2026, 12, 4)
