@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from loket.extensions import htmx
 from loket.queue.core import N_
-from loket.queue.errors import QueueError
+from loket.queue.errors import Label, QueueError
 
 
 # The pages a visitor opens on their own phone (the ticket's QR, the survey, complaints, a case's tracking
@@ -90,7 +90,8 @@ def queue_error_message(exc: QueueError) -> str:
     """The domain's message in the page's language; a moment in it is written as that language does."""
     from loket.templating import shown_moment
 
-    params = {key: shown_moment(value) if isinstance(value, datetime) else value for key, value in exc.params.items()}
+    params = {key: shown_moment(value) if isinstance(value, datetime) else gettext(value) if isinstance(value, Label)
+              else value for key, value in exc.params.items()}
     return gettext(exc.message, **params) if params else gettext(exc.message)
 
 

@@ -12,7 +12,7 @@ from datetime import timedelta
 from flask import redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField, TextAreaField
+from wtforms import HiddenField, SelectField, TextAreaField
 from flask_login import current_user
 
 from loket.admin import bp
@@ -129,6 +129,7 @@ class StatusForm(Form):
     response = TextAreaField(_l("Tanggapan tertulis (tampil di halaman pelacakan)"),
                              [max_length(complaint_domain.RESPONSE_MAX)], filters=[strip])
     status = SelectField(choices=[(s, s) for s in COMPLAINT_STATUSES])
+    seen = HiddenField()  # the newest history step the page showed (a change since is refused)
 
 
 class AssignForm(Form):
@@ -154,6 +155,7 @@ def _complaint_page(item, *, status_form=None, assign_form=None, note_form=None,
     people = display_names([s.actor_id for s in steps] + [item.assigned_to_id])
     return page("admin/complaint.html", item=item, saved=request.args.get("ok") == "1", error=error,
                 status=status, status_form=status_form or StatusForm(formdata=None, response=item.response or ""),
+                seen_step=complaint_domain.last_step_id(item),
                 assign_form=assign_form or _assign_form(item), note_form=note_form or NoteForm(formdata=None),
                 steps=steps, people=people, step_labels=workflow.STEP_LABELS,
                 response_max=complaint_domain.RESPONSE_MAX,
@@ -182,8 +184,9 @@ def complaint(complaint_id: int):
     if not form.validate():
         return _complaint_page(item, status_form=form, status=400)
     try:
+        seen = form.seen.data or ""
         complaint_domain.change_status(item, form.status.data, response=form.response.data or "",
-                                       officer=current_user)
+                                       officer=current_user, seen_step=int(seen) if seen.isdigit() else None)
     except QueueError as exc:
         # Keep what the officer typed; say what is wrong beside the form.
         db.session.rollback()

@@ -8,7 +8,7 @@ import secrets
 from datetime import date, datetime, timedelta
 
 from flask import g, has_request_context
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from loket.cases.calendar import OfficeCalendar, add_days, office_calendar
@@ -25,9 +25,10 @@ from loket.feedback.models import (
     OPEN_STATUSES,
     RECEIVED,
     Complaint,
+    ComplaintStep,
 )
 from loket.offices.scope import default_office, require_office
-from loket.queue.errors import InvalidInput, NotFound, TransitionNotAllowed
+from loket.queue.errors import InvalidInput, Label, NotFound, TransitionNotAllowed
 from loket.queue.models import Service
 from loket.timeutil import day_bounds_utc, local_day, utcnow
 from loket.ops.scheduler import every
@@ -320,14 +321,25 @@ def submit(*, category: str, message: str, channel: str = "web", service_code: s
 
 # --- handling -------------------------------------------------------------------------------
 
+def last_step_id(complaint: Complaint) -> int:
+    """The newest step of the complaint's history (0: none): what a page showed, to notice a later change."""
+    return db.session.scalar(select(func.max(ComplaintStep.id)).where(ComplaintStep.complaint_id == complaint.id)) or 0
+
+
 def change_status(complaint: Complaint, status: str, *, response: str = "", officer=None,
-                  now: datetime | None = None) -> Complaint:
-    """Move a complaint on; answering needs a written response that the public page shows."""
+                  now: datetime | None = None, seen_step: int | None = None) -> Complaint:
+    """Move a complaint on; answering needs a written response that the public page shows. `seen_step`: the
+    last history step the officer's page showed; a complaint changed since (another officer answered it)
+    is refused, so nobody overwrites an answer they have not seen."""
     if status not in ALLOWED:
         raise InvalidInput(N_("Status tidak dikenal."))
+    if seen_step is not None and seen_step != last_step_id(complaint):
+        raise TransitionNotAllowed(N_("Pengaduan ini baru saja diubah petugas lain (kini %(current)s). Periksa "
+                                      "riwayatnya, lalu kirim lagi bila masih perlu."),
+                                   current=Label(STATUS_LABELS[complaint.status]))
     if complaint.status not in ALLOWED[status]:
         raise TransitionNotAllowed(N_("Pengaduan berstatus %(current)s tidak bisa diubah ke %(target)s."),
-                                   current=complaint.status, target=status)
+                                   current=Label(STATUS_LABELS[complaint.status]), target=Label(STATUS_LABELS[status]))
     now = now or utcnow()
     response = (response or "").strip()
     if len(response) > RESPONSE_MAX:

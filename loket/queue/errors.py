@@ -7,6 +7,11 @@ from __future__ import annotations
 from datetime import datetime
 
 
+class Label(str):
+    """A parameter of a domain error that is itself a marked message (a status name): pages translate it
+    with the message."""
+
+
 class QueueError(Exception):
     """Base: `message` is a sentence for a person, `status` the HTTP status it maps to."""
 

@@ -165,3 +165,31 @@ def test_every_complaint_has_its_received_step(app, staff):
     with app.app_context():
         steps = list(db.session.scalars(select(ComplaintStep).where(ComplaintStep.complaint_id == complaint_id)))
         assert [s.kind for s in steps] == ["received"] and not steps[0].internal
+
+
+def test_an_answer_from_a_page_out_of_date_never_overwrites_anothers(app, staff):
+    """The supervisor and the assignee both have the complaint open; the assignee answers first. The
+    supervisor's answer from the older page is refused (409), says so in words, keeps what they typed and
+    shows the new answer; sent again from the page as it is now, it goes through."""
+    complaint_id, _code = _complaint(app)
+    boss, rina = (login(app.test_client(), n) for n in ("kasubag", "rina"))
+    assert boss.post(f"/admin/pengaduan/{complaint_id}/tugaskan", data={"assignee": str(staff["rina"])}).status_code == 303
+    page = boss.get(f"/admin/pengaduan/{complaint_id}").get_data(as_text=True)
+    seen = re.search(r'name="seen" value="(\d+)"', page).group(1)
+    assert rina.post(f"/admin/pengaduan/{complaint_id}", data={
+        "status": "answered", "response": "Sudah diverifikasi.", "seen": seen}).status_code == 303
+    stale = boss.post(f"/admin/pengaduan/{complaint_id}", data={
+        "status": "answered", "response": "Jawaban versi saya.", "seen": seen})
+    html = stale.get_data(as_text=True)
+    assert stale.status_code == 409
+    assert "baru saja diubah petugas lain (kini dijawab)" in html
+    assert "Jawaban versi saya." in html and "Sudah diverifikasi." in html  # typed text kept, new answer shown
+    with app.app_context():
+        assert db.session.get(Complaint, complaint_id).response == "Sudah diverifikasi."
+    fresh = re.search(r'name="seen" value="(\d+)"', html).group(1)
+    assert boss.post(f"/admin/pengaduan/{complaint_id}", data={
+        "status": "answered", "response": "Jawaban versi saya.", "seen": fresh}).status_code == 303
+    # a refused move names the statuses as the page does, in its language
+    refused = boss.post(f"/admin/pengaduan/{complaint_id}?lang=en", data={"status": "in_progress"})
+    assert refused.status_code == 409
+    assert "A complaint with status answered cannot be changed to in progress." in refused.get_data(as_text=True)
