@@ -90,6 +90,11 @@ def test_the_status_follows_the_printer(app, office_admin):
     html = office_admin.get("/admin/perangkat/kios/1/status").get_data(as_text=True)
     assert 'data-state="offline"' in html
     assert "connection refused" in html and "Menunggu dicetak: 1" in html
+    # what to do, in the page's language; the driver's English words only as technical detail
+    error = html[html.index('id="printer-error-1"'):]
+    assert error.index("Periksa apakah printer menyala") < error.index("Rincian teknis") < error.index("connection refused")
+    english = office_admin.get("/admin/perangkat/kios/1/status?lang=en").get_data(as_text=True)
+    assert "Check that the printer is on" in english and "Technical details" in english
 
 
 def test_the_test_print_from_the_page_makes_a_job(app, office_admin):
