@@ -45,6 +45,10 @@ FIELD_LABELS = {
     "security_guarantees": _l("Jaminan keamanan dan keselamatan"), "evaluation": _l("Evaluasi kinerja"),
     "desk_checklist": _l("Daftar periksa di loket"), "short_name": _l("Nama singkat"), "address": _l("Alamat"),
     "phone": _l("Telepon"), "maklumat": _l("Maklumat pelayanan"), "timezone": _l("Zona waktu"),
+    # the keys inside a table (the fee, the completion time, a milestone)
+    "text": _l("Teks"), "steps": _l("Rincian waktu"), "amount": _l("Jumlah"), "unit": _l("Satuan"),
+    "days": _l("Lama (hari)"), "items": _l("Butir"), "milestones": _l("Tahapan berkas"),
+    "lead_time": _l("Batas waktu permohonan"), "intake": _l("Saluran permohonan"),
 }
 
 
@@ -163,7 +167,11 @@ def _upload_page(form: CatalogueUploadForm, office: Office, *, preview=None, app
 
 
 def _refused(form: CatalogueUploadForm, exc: CatalogueError) -> None:
-    form.file.errors = list(form.file.errors) + [_("Berkas ini tidak dapat dipakai: %(error)s", error=str(exc))]
+    # The loader's words are technical and in English (those of `loket catalogue load`), so they come with
+    # what to do in the page's language.
+    form.file.errors = list(form.file.errors) + [
+        _("Berkas ini tidak dapat dipakai. Perbaiki berkasnya di tempat yang disebut keterangan teknis ini "
+          "(dalam bahasa Inggris), lalu unggah lagi: %(error)s", error=str(exc))]
 
 
 @bp.route("/layanan/standar", methods=["GET", "POST"])

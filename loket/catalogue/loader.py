@@ -31,6 +31,8 @@ SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 # [office] keys stored in columns, with the columns' lengths (0: unlimited).
 OFFICE_COLUMNS = {"name": 200, "short_name": 120, "address": 300, "phone": 60, "maklumat": 0}
 SERVICE_NAME_CHARS = 200
+SCHEMA_VERSION = 1  # the layout of the file this Loket reads
+NUMBER_MAX = 999  # a service's number in the standard (its order on paper)
 # Optional `short_name` of a service: what a TV tile and a kiosk button show (Service.short_name).
 SHORT_NAME_CHARS = 40
 MAX_DEPTH = 32  # tables and lists inside each other; a standard needs four or five
@@ -61,7 +63,8 @@ def parse(raw: bytes, where: str = "catalogue") -> dict:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise CatalogueError(f"{where}: not UTF-8 text (byte {exc.start + 1})") from None
+        line = raw[:exc.start].count(b"\n") + 1
+        raise CatalogueError(f"{where}: not UTF-8 text (line {line}, byte {exc.start + 1})") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -78,6 +81,10 @@ def validate(data: dict, where: str = "catalogue") -> None:
         raise CatalogueError(f"{where}: missing [office] table")
     if not isinstance(services, list) or not services:
         raise CatalogueError(f"{where}: no [[services]]")
+    version = data.get("schema_version", SCHEMA_VERSION)
+    if isinstance(version, bool) or version != SCHEMA_VERSION:
+        raise CatalogueError(f"{where}: schema_version must be {SCHEMA_VERSION} (the version this Loket reads), "
+                             f"got {version!r}")
     _storable(data, where)
     for key, chars in OFFICE_COLUMNS.items():
         value = data["office"].get(key, "")
@@ -101,6 +108,10 @@ def validate(data: dict, where: str = "catalogue") -> None:
         _check_service(service, f"{where}: service {code}", slugs)
 
 
+def _whole(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _check_service(service: dict, where: str, slugs: set[str]) -> None:
     """What `stage()` and the pages need of one service beyond its keys being there."""
     slug = service["slug"]
@@ -109,6 +120,13 @@ def _check_service(service: dict, where: str, slugs: set[str]) -> None:
     if slug in slugs:
         raise CatalogueError(f"{where}: slug '{slug}' used twice")
     slugs.add(slug)
+    number = service.get("number")
+    if number is not None and (not _whole(number) or not 1 <= number <= NUMBER_MAX):
+        raise CatalogueError(f"{where}: number must be a whole number from 1 to {NUMBER_MAX}, got {number!r}")
+    fee = service["fee"]
+    amount = fee.get("amount") if isinstance(fee, dict) else None
+    if amount is not None and (isinstance(amount, bool) or not isinstance(amount, (int, float)) or amount < 0):
+        raise CatalogueError(f"{where}: fee amount must be a number of rupiah, 0 or more, got {amount!r}")
     name = service["name"]
     if not isinstance(name, str) or not name.strip() or len(name) > SERVICE_NAME_CHARS:
         raise CatalogueError(f"{where}: name must be text of 1 to {SERVICE_NAME_CHARS} characters")

@@ -239,7 +239,7 @@ def test_the_preview_names_the_changed_keys_of_a_table(app, admin_client):
     raw = BUNDLED.replace(b'text = "Tidak dipungut biaya / Gratis"', b'text = "Gratis"', 1)
     row = _row(_upload(admin_client, raw), "data-service", "A")
     assert re.findall(r'data-field="(\w+)"', row) == ["fee"]
-    assert '<li data-part="text">text: <span class="before">Tidak dipungut biaya / Gratis</span> → ' \
+    assert '<li data-part="text">Teks: <span class="before">Tidak dipungut biaya / Gratis</span> → ' \
            '<span class="after">Gratis</span>' in row
 
 
@@ -250,7 +250,12 @@ TOO_BIG = BUNDLED + b"#" * (1024 * 1024 - len(BUNDLED) + 1)
     ("standar.toml", b"[office\nname = 'x'", "not valid TOML"),
     ("standar.toml", b"[office]\nname = 'x'\n", "no [[services]]"),
     ("standar.toml", BUNDLED.replace(b"Penanganan pengaduan", "Penanganan pengaduan é".encode("latin-1"), 1),
-     "not UTF-8 text"),
+     "not UTF-8 text (line "),
+    ("standar.toml", BUNDLED.replace(b"schema_version = 1", b"schema_version = 2"), "schema_version must be 1"),
+    ("standar.toml", BUNDLED.replace(b"number = 2\n", b'number = "dua"\n', 1),
+     "number must be a whole number from 1 to 999, got 'dua'"),
+    ("standar.toml", BUNDLED.replace(b"amount = 0", b"amount = -5000", 1),
+     "fee amount must be a number of rupiah, 0 or more, got -5000"),
     ("standar.toml", BUNDLED.replace(b'slug = "helpdesk-lpse"', b'slug = "verifikasi-akun-penyedia"'),
      "slug 'verifikasi-akun-penyedia' used twice"),
     ("standar.toml", BUNDLED.replace(b"schema_version = 1", b"schema_version = 1\nissued = 2024-01-31"),
@@ -268,6 +273,8 @@ def test_a_bad_file_is_a_400_with_the_reason_and_writes_nothing(app, admin_clien
     assert response.status_code == 400
     text = _text(response)
     assert message in text and 'id="file-error"' in text and 'id="preview"' not in text
+    if "not " in message or "must" in message or "used twice" in message:  # the loader's technical words
+        assert "Perbaiki berkasnya di tempat yang disebut keterangan teknis ini" in text
     assert _names(app) == names_before and _audit(app) == [] and _stashed(app) == []
     assert not [e for e in published if e.name == "catalogue.loaded"]
 
@@ -383,4 +390,5 @@ def test_the_pages_read_in_english(admin_client, app):
     preview = _text(_upload(admin_client, _edited()))
     assert "Requirements" in preview and "2 changed" in preview
     bad = _text(_upload(admin_client, b"[office]\nname = 'x'\n"))
-    assert "This file cannot be used: standar-pelayanan.toml: no [[services]]" in bad
+    assert ("This file cannot be used. Fix the file where this technical note says, then upload it again: "
+            "standar-pelayanan.toml: no [[services]]") in bad
