@@ -157,7 +157,15 @@ def _settings_page(office: Office, form=None, exception_form=None, *, error: str
     return page("admin/office_settings.html", form=form, exception_form=exception_form, office=office,
                 offices=offices, kantor=office.code if offices else None, error=error,
                 exceptions=settings.exceptions(office.id), may_change=current_user.has_role(ADMIN),
-                saved=request.args.get("ok") == "1", status=status)
+                saved=request.args.get("ok") == "1", replaced=_replaced_day(), status=status)
+
+
+def _replaced_day():
+    """The day whose exception the last save replaced (`?diganti=`), if it is a date."""
+    try:
+        return date.fromisoformat(request.args.get("diganti", ""))
+    except ValueError:
+        return None
 
 
 def _beside(form, exc: QueueError, fields: dict | None = None) -> None:
@@ -186,11 +194,14 @@ def office_settings():
         if not exception_form.validate_on_submit():
             return _settings_page(office, exception_form=exception_form)
         try:
-            settings.set_exception(office, exception_form.day.data, exception_form.spans.data,
-                                   exception_form.note.data, current_user)
+            replaced = settings.set_exception(office, exception_form.day.data, exception_form.spans.data,
+                                              exception_form.note.data, current_user)
         except QueueError as exc:
             _beside(exception_form, exc)
             return _settings_page(office, exception_form=exception_form, status=exc.status)
+        if replaced:  # said on the page: the day had another exception, now replaced
+            return redirect(url_for("admin.office_settings", kantor=_kantor_of(office), ok=1,
+                                    diganti=exception_form.day.data.isoformat()), code=303)
         return done
     if action == "hapus-pengecualian":
         try:

@@ -291,11 +291,16 @@ def update(office: Office, changes: dict, actor) -> list[str]:
     return changed
 
 
-def set_exception(office: Office, day, spans: str, note: str, actor) -> None:
-    """Open `day` with other spans than its weekday's, or close it (no spans)."""
+def set_exception(office: Office, day, spans: str, note: str, actor) -> bool:
+    """Open `day` with other spans than its weekday's, or close it (no spans); True when it replaced the
+    day's earlier exception (the audit log keeps that one). A past day is allowed: an unplanned closure
+    recorded afterwards still moves the due dates counted over it."""
     items = dict(get(office.id, "exceptions") or {})
-    items[_day(day).isoformat()] = {"spans": spans or "", "note": note or ""}
+    key = _day(day).isoformat()
+    replaced = key in items
+    items[key] = {"spans": spans or "", "note": note or ""}
     update(office, {"exceptions": items}, actor)
+    return replaced
 
 
 def remove_exception(office: Office, day, actor) -> None:

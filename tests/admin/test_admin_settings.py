@@ -172,6 +172,20 @@ def test_an_exception_closes_a_weekday_or_opens_another_day(app, admin_client):
     assert again.status_code == 404 and "tidak ada di daftar pengecualian" in _text(again)
 
 
+def test_an_exception_for_a_day_that_has_one_says_it_replaced_it(app, admin_client):
+    _save(admin_client)
+    first = admin_client.post("/admin/kantor", data={"aksi": "pengecualian", "exc-day": "2026-12-04",
+                                                      "exc-spans": "08:00-12:00", "exc-note": "Rapat kerja"})
+    assert "diganti" not in first.headers["Location"]
+    assert 'id="exception-replaced"' not in _text(admin_client.get(first.headers["Location"]))
+    second = admin_client.post("/admin/kantor", data={"aksi": "pengecualian", "exc-day": "2026-12-04",
+                                                       "exc-spans": "", "exc-note": "Pemadaman listrik"})
+    page = _text(admin_client.get(second.headers["Location"]))
+    assert "Pengecualian tanggal 4 Des 2026 menggantikan yang sudah ada" in page
+    assert re.search(r'data-day="2026-12-04">.*?tutup.*?Pemadaman listrik', page, re.S)
+    assert 'id="exception-replaced"' not in _text(admin_client.get("/admin/kantor?ok=1&diganti=bukan-tanggal"))
+
+
 def test_a_holiday_added_in_the_browser_closes_that_day(app, admin_client):
     _save(admin_client)
     response = admin_client.post("/admin/kantor/libur?tahun=2026",
