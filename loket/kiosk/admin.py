@@ -27,7 +27,7 @@ def N_(message: str) -> str:
 
 
 # Part of the kiosk's address (/kiosk/<id>) and of the audit log: short, lower case, URL-safe.
-DEVICE_ID_RE = re.compile(r"^[a-z0-9-]{1,20}$")
+DEVICE_ID_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,18}[a-z0-9])?$")  # no hyphen at either end ("-", "k-")
 # A new kiosk prints nothing until an admin sets up its printer (as bootstrap's kiosk 1).
 NEW_PRINTER = {"kind": "preview", "paper": "80mm", "qr": "native"}
 NAME_MAX = 120
@@ -37,7 +37,8 @@ def device_id(value: str) -> str:
     """A new kiosk's or display's id, normalised; InvalidInput when it cannot be one."""
     value = (value or "").strip().lower()
     if not DEVICE_ID_RE.match(value):
-        raise InvalidInput(N_("Kode harus 1–20 huruf kecil, angka atau tanda hubung."))
+        raise InvalidInput(N_("Kode harus 1–20 huruf kecil, angka atau tanda hubung, diawali dan diakhiri huruf "
+                              "atau angka."))
     return value
 
 

@@ -158,12 +158,13 @@ def test_a_taken_id_is_refused_and_the_form_keeps_what_was_typed(app, office_adm
 
 
 @pytest.mark.parametrize("url", ["/admin/perangkat/kios/baru", "/admin/perangkat/layar/baru"])
-@pytest.mark.parametrize("bad", ["Kios 2", "kios/2", "k" * 21, "kiós", ""])
+@pytest.mark.parametrize("bad", ["Kios 2", "kios/2", "k" * 21, "kiós", "", "-", "-k2", "k2-"])
 def test_a_bad_id_is_a_400_with_the_reason(app, office_admin, url, bad):
     response = office_admin.post(url, data={"device_id": bad, "name": "Pintu samping"})
     assert response.status_code == 400
     html = response.get_data(as_text=True)
-    assert ("Wajib diisi." if not bad else "Kode harus 1–20 huruf kecil, angka atau tanda hubung.") in html
+    assert ("Wajib diisi." if not bad else "Kode harus 1–20 huruf kecil, angka atau tanda hubung, diawali dan "
+            "diakhiri huruf atau angka.") in html
     assert 'value="Pintu samping"' in html and f'value="{bad}"' in html  # as typed
     assert _audit(app, "kiosk.added") == [] and _audit(app, "display.added") == []
 
