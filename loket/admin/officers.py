@@ -116,6 +116,44 @@ def officer_edit(user_id: int):
                 status=400 if form.errors or form.form_errors else 200)
 
 
+def _back_to_list(account, *, saved: bool = True):
+    office = db.session.get(Office, account.office_id) if account.office_id else None
+    return redirect(url_for("admin.officers", kantor=_kantor_arg(office) if office else None,
+                            ok=account.username if saved else None), code=303)
+
+
+# The list's "Nonaktifkan" and "Buat kata sandi sementara" open a page that says what will happen to whom;
+# only its "Ya, …" button (a POST with the CSRF token) acts; `accounts` still refuses one's own account.
+CONFIRMATIONS = {
+    "disable": {"title": _l("Nonaktifkan akun?"), "button": _l("Ya, nonaktifkan"),
+                "what": _l("%(person)s tidak bisa masuk lagi dan semua sesinya berakhir sekarang, juga yang sedang "
+                           "terbuka di loket. Riwayat tiket dan log auditnya tetap tersimpan; akun dapat "
+                           "diaktifkan kembali kapan saja.")},
+    "reset": {"title": _l("Buat kata sandi sementara?"), "button": _l("Ya, buat kata sandi sementara"),
+              "what": _l("Kata sandi %(person)s diganti dengan kata sandi sementara yang ditampilkan sekali. Semua "
+                         "sesinya berakhir sekarang, dan ia wajib memilih kata sandi baru saat masuk berikutnya.")},
+}
+
+
+def _confirm_page(account, action: str, target: str, **hidden):
+    """Ask before `action` ("disable", "reset") on `account`; the answer is POSTed to `target`."""
+    office = db.session.get(Office, account.office_id) if account.office_id else None
+    person = f"{account.display_name} ({account.username})" if account.display_name else account.username
+    text = CONFIRMATIONS[action]
+    return page("admin/officer_confirm.html", account=account, action=action, title=text["title"],
+                what=text["what"] % {"person": person}, button=text["button"], target=target, hidden=hidden,
+                kantor=_kantor_arg(office) if office else None)
+
+
+@bp.route("/petugas/<int:user_id>/nonaktifkan")
+@role_required(ADMIN)
+def officer_disable_confirm(user_id: int):
+    account = accounts.account_for(user_id, current_user)
+    if not account.active:  # nothing left to confirm (a second tab, the back button)
+        return _back_to_list(account, saved=False)
+    return _confirm_page(account, "disable", url_for("admin.officer_active", user_id=user_id), active="0")
+
+
 @bp.route("/petugas/<int:user_id>/aktif", methods=["POST"])
 @role_required(ADMIN)
 def officer_active(user_id: int):
@@ -124,14 +162,15 @@ def officer_active(user_id: int):
     if wanted not in ("0", "1"):
         return page("error.html", message=_("Permintaan tidak valid."), status=400)
     accounts.set_active(account, wanted == "1", actor=current_user)
-    office = db.session.get(Office, account.office_id) if account.office_id else None
-    return redirect(url_for("admin.officers", kantor=_kantor_arg(office) if office else None,
-                            ok=account.username), code=303)
+    return _back_to_list(account)
 
 
-@bp.route("/petugas/<int:user_id>/sandi-baru", methods=["POST"])
+@bp.route("/petugas/<int:user_id>/sandi-baru", methods=["GET", "POST"])
 @role_required(ADMIN)
 def officer_reset(user_id: int):
+    """GET asks first (see CONFIRMATIONS); POST makes the password and shows it once."""
     account = accounts.account_for(user_id, current_user)
+    if request.method == "GET":
+        return _confirm_page(account, "reset", url_for("admin.officer_reset", user_id=user_id))
     password = accounts.reset_password(account, actor=current_user)
     return _one_time_page(account, password, status=200)

@@ -275,7 +275,7 @@ def test_supervisors_read_the_list_but_change_nothing(app, make_user):
 
 
 @pytest.mark.parametrize("changes, message", [
-    ({"number": "tiga"}, "Isi dengan bilangan bulat."),
+    ({"number": "tiga"}, "Nomor loket harus bilangan bulat 1 sampai 999."),  # one message, not a parse error too
     ({"number": ""}, "Wajib diisi."),
     ({"number": "0"}, "Nomor loket harus bilangan bulat 1 sampai 999."),
     ({"number": "1000"}, "Nomor loket harus bilangan bulat 1 sampai 999."),
