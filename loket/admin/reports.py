@@ -18,11 +18,12 @@ from loket.feedback.ikm import ELEMENTS
 from loket.forms import Form, max_length, strip
 from loket.offices import settings
 from loket.offices.scope import office_for_staff
+from loket.queue.errors import InvalidInput
 from loket.reports import charts, period_report, skm, tables
 from loket.reports.figures import WAIT_BINS
 from loket.reports.periods import Period, parse_period, period_label
 from loket.timeutil import local_day, to_local, utcnow, zone_abbreviation
-from loket.web import page, role_required
+from loket.web import page, queue_error_message, role_required
 
 EXPORTS = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
            "csv": "text/csv; charset=utf-8"}
@@ -42,11 +43,17 @@ def _period() -> Period:
     return parse_period(request.args.get("periode"))
 
 
-def _context(office, period: Period) -> dict:
+def _context(office, period: Period | None, refused: InvalidInput | None = None) -> dict:
+    """What a report page shows around its figures; without a period (`refused`: why not), the menu and the
+    period form as it was filled, with the reason beside it."""
     offices = _offices_to_pick()
     today = local_day()
+    typed = {name: (request.args.get(name) or "").strip()[:30] for name in ("periode", "dari", "sampai")} \
+        if refused else None
     return {"report_office": office, "offices": offices, "kantor": office.code if offices else None,
-            "period": period, "period_label": period_label(period), "closed": period.closed(today),
+            "period": period, "period_label": period_label(period) if period else "",
+            "closed": period.closed(today) if period else True,
+            "period_error": queue_error_message(refused) if refused else None, "typed": typed,
             "head": settings.letterhead(office.id), "printed_at": to_local(utcnow()), "zone": zone_abbreviation(),
             "shortcuts": [(_("Hari ini"), today.isoformat()), (_("Bulan ini"), f"{today:%Y-%m}"),
                           (_("Semester ini"), f"{today.year}-S{1 if today.month < 7 else 2}"),
@@ -93,12 +100,20 @@ def _period_charts(report: period_report.PeriodReport) -> list[tuple[str, object
     return drawn
 
 
+def _refused(template: str, office, exc: InvalidInput) -> Response:
+    """A report page for a period it cannot show: no figures, the period form and the reason (400)."""
+    return page(template, status=400, report=None, **_context(office, None, exc))
+
+
 @bp.route("/laporan")
 @role_required(SUPERVISOR)
 def report():
     """The period report: visits, times against the standard, satisfaction and complaints."""
     office = office_for_staff(current_user, _kantor())
-    period = _period()
+    try:
+        period = _period()
+    except InvalidInput as exc:
+        return _refused("admin/report.html", office, exc)
     built = period_report.build(period, office.id)
     return page("admin/report.html", report=built, report_tables=built.tables, charts=_period_charts(built),
                 **_context(office, period))
@@ -108,7 +123,10 @@ def report():
 @role_required(SUPERVISOR)
 def report_export(kind: str):
     office = office_for_staff(current_user, _kantor())
-    period = _period()
+    try:
+        period = _period()
+    except InvalidInput as exc:  # an edited address: the report page says what is wrong with it
+        return _refused("admin/report.html", office, exc)
     built = period_report.build(period, office.id)
     return _export(kind, _heading(office, period, _("Laporan kinerja pelayanan")), built.tables,
                    f"laporan-{office.code}-{period.key}")
@@ -134,7 +152,10 @@ def _skm_page(office, period: Period, form: FollowUpForm | None = None, status: 
 def skm_report():
     """Laporan hasil SKM of a period; supervisors write the follow-up plan here (POST)."""
     office = office_for_staff(current_user, _kantor())
-    period = _period()
+    try:
+        period = _period()
+    except InvalidInput as exc:
+        return _refused("admin/skm_report.html", office, exc)
     if request.method == "GET":
         return _skm_page(office, period)
     form = FollowUpForm()
@@ -149,7 +170,10 @@ def skm_report():
 @role_required(SUPERVISOR)
 def skm_export(kind: str):
     office = office_for_staff(current_user, _kantor())
-    period = _period()
+    try:
+        period = _period()
+    except InvalidInput as exc:
+        return _refused("admin/skm_report.html", office, exc)
     built = skm.build(period, office.id)
     plan = tables.Table("tindak-lanjut", _("Rencana tindak lanjut"), [tables.Column("text", _("Rencana tindak lanjut"))])
     plan.add(built.follow_up.text if built.follow_up else "")

@@ -178,10 +178,15 @@ def wait_bin(minutes: float) -> int:
     return 0
 
 
+def office_services(office_id: int) -> list[Service]:
+    """Every service of the office, inactive ones too, in the standard's order."""
+    return list(db.session.scalars(select(Service).where(Service.office_id == office_id)
+                                   .order_by(Service.position, Service.id)))
+
+
 def breakdown(period: Period, office_id: int) -> Breakdown:
     """Figures per service (standard order), per counter (number order), per officer, and in total."""
-    services = list(db.session.scalars(select(Service).where(Service.office_id == office_id)
-                                       .order_by(Service.position, Service.id)))
+    services = office_services(office_id)
     promise = {s.id: s.promised_minutes for s in services}
     by_service: dict[int, Figures] = {}
     by_counter: dict[int, Figures] = {}

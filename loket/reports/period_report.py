@@ -193,11 +193,30 @@ def build(period: Period, office_id: int) -> PeriodReport:
         return [f.tickets, b.tickets if previous else None, f.tickets - b.tickets if previous else None,
                 wait, _delta(wait, wait_then), within, _delta(within, within_then), ikm_now, _delta(ikm_now, ikm_then)]
 
+    # Each table lists the visits table's services and any other service with a figure in it (one closed
+    # since, with complaints or last period's tickets), so its rows add up to its total.
+    services = figures.office_services(office_id)
+    listed = {service.id for service, _f in now.services}
+
+    def listing(*more) -> list:
+        wanted = listed.union(*more)
+        return [service for service in services if service.id in wanted]
+
+    now_by_service = {service.id: f for service, f in now.services}
     for service, f in now.services:
-        name = f"{service.code} {service.name}"
-        visits.add(name, _promise_text(service), *_visit_values(f))
-        satisfaction.add(name, *satisfaction_values(service.id))
-        change.add(name, *change_values(f, before_by_service.get(service.id), service.id))
+        visits.add(_service_name(service), _promise_text(service), *_visit_values(f))
+    answered = {service_id for service_id, row in ikm.items() if service_id is not None and row.result.respondents}
+    for service in listing(answered, ratings, complaints.keys() - {None}):
+        satisfaction.add(_service_name(service), *satisfaction_values(service.id))
+    if None in complaints:  # about the office in general; SKM and quick ratings are always about one service
+        general = complaints[None]
+        satisfaction.add(_("Tanpa layanan (umum)"), *[None] * (len(satisfaction.columns) - 4), general.received,
+                         general.answered, general.overdue)
+        satisfaction.note += " " + _("Tanpa layanan (umum): pengaduan tentang kantor secara umum, bukan tentang "
+                                     "satu layanan.")
+    for service in listing({service_id for service_id, f in before_by_service.items() if f.tickets}):
+        change.add(_service_name(service), *change_values(now_by_service.get(service.id, Figures()),
+                                                          before_by_service.get(service.id), service.id))
     everything = _("Seluruh layanan")
     visits.set_total(everything, "", *_visit_values(now.total))
     satisfaction.set_total(everything, *satisfaction_values(None))

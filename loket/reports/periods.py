@@ -84,22 +84,27 @@ _PERIOD = re.compile(r"^(\d{4})(?:-(0[1-9]|1[0-2])|-[Ss]([12]))?$")
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _BAD = N_("Periode tidak dikenal. Contoh: 2026-11-30 (hari), 2026-11 (bulan), 2026-S2 (semester), 2026 (tahun), "
           "2026-11-01..2026-11-15 (rentang).")
+_YEARS = N_("Laporan tersedia untuk tahun %(first)s sampai %(last)s.")
 
 
 def _day(text: str) -> date:
+    """A YYYY-MM-DD day of any year (`_reportable` checks the years, after a range's own checks)."""
     if not _DAY.match(text):
         raise InvalidInput(_BAD)
     try:
-        value = date.fromisoformat(text)
+        return date.fromisoformat(text)
     except ValueError:
         raise InvalidInput(_BAD) from None
-    if not FIRST_YEAR <= value.year <= LAST_YEAR:
-        raise InvalidInput(_BAD)
-    return value
+
+
+def _reportable(*years: int) -> None:
+    if not all(FIRST_YEAR <= year <= LAST_YEAR for year in years):
+        raise InvalidInput(_YEARS, first=FIRST_YEAR, last=LAST_YEAR)
 
 
 def parse_period(text: str | None, today: date | None = None) -> Period:
-    """Read a period key; empty = the current month. Bad keys are an `InvalidInput` with an example."""
+    """Read a period key; empty = the current month. Bad keys are an `InvalidInput` naming what is wrong: an
+    unknown form (with examples), a reversed or too long range, a year outside FIRST_YEAR..LAST_YEAR."""
     text = (text or "").strip()[:30]
     if not text:
         today = today or local_day()
@@ -111,14 +116,17 @@ def parse_period(text: str | None, today: date | None = None) -> Period:
             raise InvalidInput(N_("Rentang terbalik: tanggal awal harus sebelum tanggal akhir."))
         if (last_day - start).days + 1 > RANGE_MAX_DAYS:
             raise InvalidInput(N_("Rentang terlalu panjang (paling lama dua tahun)."))
+        _reportable(start.year, last_day.year)
         return Period("range", f"{start.isoformat()}..{last_day.isoformat()}", start, last_day + timedelta(days=1))
     if len(text) == 10:
         day = _day(text)
+        _reportable(day.year)
         return Period("day", day.isoformat(), day, day + timedelta(days=1))
     match = _PERIOD.match(text)
-    if not match or not FIRST_YEAR <= int(match.group(1)) <= LAST_YEAR:
+    if not match:
         raise InvalidInput(_BAD)
     year = int(match.group(1))
+    _reportable(year)
     if match.group(2):
         month = int(match.group(2))
         end = date(year + (month == 12), month % 12 + 1, 1)

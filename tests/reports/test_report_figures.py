@@ -32,6 +32,7 @@ PERIODS = {
 }
 PROMISE_TEXT = {30: "30 menit", 60: "1 jam", None: "dalam hari (berkas)"}
 EVERYTHING = "Seluruh layanan"
+GENERAL = "Tanpa layanan (umum)"
 PROFILE = [("gender", "Jenis kelamin", [("L", "Laki-laki"), ("P", "Perempuan")]),
            ("age_band", "Usia", [(v, f"{v} tahun") for v in AGES]),
            ("education", "Pendidikan terakhir", [(v, v) for v in EDUCATIONS]),
@@ -181,6 +182,12 @@ def expected_period_report(history, key, services, counters) -> dict[str, list[d
         visit_rows.append({"service": label, "promise": PROMISE_TEXT[PROMISED.get(code)], **group.figures()})
         satisfaction_rows.append({"service": label, **satisfaction(code, per_service.get(code))})
         change_rows.append({"service": label, **change(group, previous.get(code, Group()), code)})
+    if None in complaints:   # complaints about the office in general: their own row, no SKM or ratings
+        counts = complaints[None]
+        satisfaction_rows.append({"service": GENERAL, "ikm": None, "grade": None, "respondents": None,
+                                  "rating_count": None, "rating_avg": None, **{f"rating_{s}": None for s in range(1, 5)},
+                                  "complaints": counts["complaints"], "answered": counts["answered"],
+                                  "overdue": counts["overdue"]})
     visit_rows.append({"service": EVERYTHING, "promise": None, **total.figures()})
     satisfaction_rows.append({"service": EVERYTHING, **satisfaction(None, sum(per_service.values(), Tally()))})
     change_rows.append({"service": EVERYTHING, **change(total, previous_total, None)})
