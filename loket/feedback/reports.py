@@ -77,8 +77,8 @@ def ikm_report(period: Period, office_id: int | None = None) -> tuple[list[IkmRo
     services = _services(office_id)
     rows = []
     for service in services:
-        if not service.active and service.id not in answers:
-            continue
+        if not service.active and service.id not in answers and not visitors.get(service.id):
+            continue  # closed and unused in the period; one closed since still has its row (rows add up)
         data = answers.get(service.id, [])
         n = visitors.get(service.id, 0)
         rows.append(IkmRow(service, compute_ikm(data), unsur_breakdown(data), n, minimum_sample(n)))

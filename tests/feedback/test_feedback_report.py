@@ -7,13 +7,14 @@ import re
 from datetime import date, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from loket.counter import rating
 from loket.extensions import db
 from loket.feedback import reports
 from loket.feedback import survey
 from loket.feedback.ikm import minimum_sample
+from loket.feedback.models import SurveyResponse
 from loket.queue import core
 from loket.queue.errors import InvalidInput
 from loket.offices.scope import default_office
@@ -103,6 +104,16 @@ def test_ikm_per_service_and_overall_for_a_month(data):
     # overall from all 7 answers (not the mean of the services): 219 / 63 x 25 = 86.905 -> 86.90 B
     assert (overall.result.respondents, overall.result.ikm_converted, overall.result.grade) == (7, 86.90, "B")
     assert overall.result.label == "Baik"
+
+
+def test_a_service_closed_since_keeps_its_visitors_row_so_rows_add_up(data):
+    service_b = db.session.scalar(select(Service).where(Service.code == "B"))
+    db.session.execute(delete(SurveyResponse).where(SurveyResponse.service_id == service_b.id))
+    service_b.active = False  # closed after November, with visitors and no SKM answers in it
+    db.session.commit()
+    rows, overall = reports.ikm_report(reports.parse_period("2026-11"))
+    assert by_code(rows)["B"].visitors == 2
+    assert sum(row.visitors for row in rows) == overall.visitors
 
 
 def test_ikm_per_semester_and_year_include_earlier_months(data):
