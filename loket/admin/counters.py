@@ -5,7 +5,6 @@ Thin views over `loket.queue.counters`; supervisors read the list, only admins c
 from __future__ import annotations
 
 from flask import redirect, request, url_for
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from wtforms import IntegerField, StringField, validators
@@ -24,18 +23,6 @@ from loket.queue.models import Counter
 from loket.web import page, queue_error_message, role_required
 
 
-def _same_name(name: str) -> str:
-    """A name as a visitor hears and reads it: case and spacing do not tell two counters apart."""
-    return " ".join(name.split()).casefold()
-
-
-def counter_named(office_id: int, name: str, *, other_than: Counter | None = None) -> Counter | None:
-    """The office's active counter (other than `other_than`) that already carries `name`, if any."""
-    wanted = _same_name(name)
-    return next((c for c in counter_domain.counters_of(office_id, include_retired=False)
-                 if c != other_than and _same_name(c.name) == wanted), None)
-
-
 class CounterForm(Form):
     """Rename a counter and choose its services (its number never changes)."""
 
@@ -43,28 +30,6 @@ class CounterForm(Form):
                        description=_l("Kosongkan untuk memakai nama bawaan, misalnya \"Loket 3\"."))
     services = MultiCheckboxField(_l("Layanan yang dilayani"), coerce=int,
                                   description=_l("Petugas di loket ini memanggil antrean layanan yang dicentang."))
-
-    def __init__(self, *args, office_id: int, counter: Counter | None = None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.office_id, self.counter = office_id, counter
-
-    def _counter_number(self) -> int | None:
-        return self.counter.number if self.counter else None
-
-    def validate_name(self, field):
-        """Two active counters of an office never share a name: the TV would send a visitor to either.
-        Databases from before this check may hold such pairs; keeping a counter's own name stays allowed."""
-        number = self._counter_number()
-        if field.errors or (number is None and not field.data):
-            return
-        name = counter_domain._name(field.data, number)  # what the domain stores (a blank name: "Loket N")
-        if self.counter and _same_name(name) == _same_name(self.counter.name):
-            return
-        taken = counter_named(self.office_id, name, other_than=self.counter)
-        if taken is not None:
-            raise validators.ValidationError(_(
-                "Nama %(name)s sudah dipakai loket nomor %(number)s. Pilih nama lain agar pengunjung tidak "
-                "menuju loket yang salah.", name=taken.name, number=taken.number))
 
     def validate_services(self, field):
         if not field.data and not field.process_errors:  # "zz" is already "Pilihan tidak dikenal."
@@ -86,9 +51,6 @@ class NewCounterForm(CounterForm):
         validators.InputRequired(message=_l("Wajib diisi.")), _a_whole_number,
         validators.NumberRange(counter_domain.NUMBER_MIN, counter_domain.NUMBER_MAX, message=NUMBER_RANGE)],
         description=_l("1 sampai 999, belum dipakai loket lain di kantor ini (juga yang sudah pensiun)."))
-
-    def _counter_number(self) -> int | None:
-        return None if self.number.process_errors else self.number.data
 
 
 def _service_choices(office_id: int) -> list[tuple[int, str]]:
@@ -133,7 +95,7 @@ def counters():
 @role_required(ADMIN)
 def counter_new():
     office = office_for_staff(current_user, _kantor())
-    form = NewCounterForm(office_id=office.id, number=counter_domain.next_free_number(office.id))
+    form = NewCounterForm(number=counter_domain.next_free_number(office.id))
     form.services.choices = _service_choices(office.id)
     if form.validate_on_submit():
         try:
@@ -163,8 +125,7 @@ def counter_edit(counter_id: int):
 
 def _edit_form(counter: Counter, **kwargs) -> CounterForm:
     """A counter's form (`formdata=None`: as saved, ignoring what a state button posted)."""
-    form = CounterForm(**kwargs, office_id=counter.office_id, counter=counter, name=counter.name,
-                       services=[s.id for s in counter.services])
+    form = CounterForm(**kwargs, name=counter.name, services=[s.id for s in counter.services])
     form.services.choices = _service_choices(counter.office_id)
     return form
 
@@ -192,10 +153,4 @@ def counter_retire(counter_id: int):
 @role_required(ADMIN)
 def counter_reactivate(counter_id: int):
     """Bring a retired counter back, unless an active one carries its name meanwhile (rename it first)."""
-    counter = counter_domain.get_counter_for_admin(counter_id, current_user)
-    taken = counter_named(counter.office_id, counter.name, other_than=counter) if not counter.active else None
-    if taken is not None:
-        message = _("Nama %(name)s sudah dipakai loket nomor %(number)s. Ganti dulu nama loket ini, lalu "
-                    "aktifkan kembali.", name=taken.name, number=taken.number)
-        return _form_page(_edit_form(counter, formdata=None), counter.office, counter, error=message, status=409)
     return _change_state(counter_id, counter_domain.reactivate_counter)

@@ -99,6 +99,31 @@ def _name(name: str | None, number: int) -> str:
     return name or f"Loket {number}"
 
 
+def _same_name(name: str) -> str:
+    """A name as a visitor hears and reads it: case and spacing do not tell two counters apart."""
+    return " ".join(name.split()).casefold()
+
+
+def counter_named(office_id: int, name: str, *, other_than: Counter | None = None) -> Counter | None:
+    """The office's active counter (other than `other_than`) that already carries `name`, if any."""
+    wanted = _same_name(name)
+    return next((c for c in counters_of(office_id, include_retired=False)
+                 if c is not other_than and _same_name(c.name) == wanted), None)
+
+
+def _free_name(office_id: int, name: str, counter: Counter | None = None) -> str:
+    """`name`, unless another active counter of the office carries it: the TV would send a visitor called to
+    "Loket 1" to either desk. A counter keeps its own name (databases from before this rule may hold pairs)."""
+    if counter is not None and _same_name(name) == _same_name(counter.name):
+        return name
+    taken = counter_named(office_id, name, other_than=counter)
+    if taken is not None:
+        raise CounterInputError("name", N_("Nama %(name)s sudah dipakai loket nomor %(number)s. Pilih nama lain "
+                                           "agar pengunjung tidak menuju loket yang salah."),
+                                name=taken.name, number=taken.number)
+    return name
+
+
 def _services(office_id: int, service_ids) -> list[Service]:
     try:
         wanted = {int(i) for i in service_ids or ()}
@@ -122,7 +147,7 @@ def _commit(name: str, counter: Counter) -> None:
 def add_counter(office_id: int, number, name: str | None, service_ids, actor) -> Counter:
     """A new counter of an office serving `service_ids` (active services of that office)."""
     number = _number(office_id, number)
-    counter = Counter(office_id=office_id, number=number, name=_name(name, number),
+    counter = Counter(office_id=office_id, number=number, name=_free_name(office_id, _name(name, number)),
                       services=_services(office_id, service_ids), paused=False, active=True)
     db.session.add(counter)
     try:
@@ -140,7 +165,8 @@ def add_counter(office_id: int, number, name: str | None, service_ids, actor) ->
 
 def update_counter(counter: Counter, name: str | None, service_ids, actor) -> Counter:
     """Rename a counter and choose the services it serves."""
-    new_name, services = _name(name, counter.number), _services(counter.office_id, service_ids)
+    new_name = _free_name(counter.office_id, _name(name, counter.number), counter)
+    services = _services(counter.office_id, service_ids)
     before = snapshot(counter)
     counter.name, counter.services = new_name, services
     audit.record("counter.changed", "counter", counter.id, label=counter.name, office_id=counter.office_id,
@@ -168,9 +194,14 @@ def retire_counter(counter: Counter, actor) -> Counter:
 
 
 def reactivate_counter(counter: Counter, actor) -> Counter:
-    """Bring a retired counter back, with its number, name and services."""
+    """Bring a retired counter back, with its number, name and services; refused while an active counter
+    carries its name meanwhile (rename it first)."""
     if counter.active:
         return counter
+    taken = counter_named(counter.office_id, counter.name, other_than=counter)
+    if taken is not None:
+        raise TransitionNotAllowed(N_("Nama %(name)s sudah dipakai loket nomor %(number)s. Ganti dulu nama loket "
+                                      "ini, lalu aktifkan kembali."), name=taken.name, number=taken.number)
     before = snapshot(counter)
     counter.active = True
     audit.record("counter.reactivated", "counter", counter.id, label=counter.name, office_id=counter.office_id,

@@ -153,6 +153,21 @@ def test_another_office_may_use_the_name_but_not_twice_itself(app, admin_client,
 
 # --- one message per field -----------------------------------------------------------------------------------
 
+def test_the_domain_refuses_a_taken_name_whoever_asks(ctx):
+    """The rule lives in loket.queue.counters: the command line and any other caller meet it too."""
+    from loket.offices.scope import default_office
+    from loket.queue import counters
+    from loket.queue.counters import CounterInputError
+
+    office = default_office()
+    service_b = db.session.scalar(select(Service).where(Service.code == "B", Service.office_id == office.id))
+    with pytest.raises(CounterInputError) as refused:
+        counters.add_counter(office.id, 50, " loket  1 ", [service_b.id], None)
+    assert refused.value.field == "name" and "sudah dipakai loket nomor 1" in str(refused.value)
+    db.session.rollback()
+    assert counters.add_counter(office.id, 50, "Loket Prioritas", [service_b.id], None).name == "Loket Prioritas"
+
+
 def test_each_bad_field_of_the_counter_form_gets_one_message(app, admin_client):
     response = admin_client.post("/admin/loket/baru", data={"number": "abc", "name": "x", "services": "zz"})
     assert response.status_code == 400
