@@ -5,6 +5,8 @@ Thin views over `loket.reports`; supervisors of the office (the installation adm
 """
 from __future__ import annotations
 
+from functools import wraps
+
 from flask import Response, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -100,20 +102,28 @@ def _period_charts(report: period_report.PeriodReport) -> list[tuple[str, object
     return drawn
 
 
-def _refused(template: str, office, exc: InvalidInput) -> Response:
-    """A report page for a period it cannot show: no figures, the period form and the reason (400)."""
-    return page(template, status=400, report=None, **_context(office, None, exc))
+def _for_period(template: str):
+    """A report view called with the office and the period the address asks for; a period it cannot show
+    (an edited address, a reversed or too long range) answers `template` without figures: the menu, the
+    period form as it was filled and the reason beside it (400). Downloads answer the page too."""
+    def wrap(view):
+        @wraps(view)
+        def run(*args, **kwargs):
+            office = office_for_staff(current_user, _kantor())
+            try:
+                period = _period()
+            except InvalidInput as exc:
+                return page(template, status=400, report=None, **_context(office, None, exc))
+            return view(office, period, *args, **kwargs)
+        return run
+    return wrap
 
 
 @bp.route("/laporan")
 @role_required(SUPERVISOR)
-def report():
+@_for_period("admin/report.html")
+def report(office, period: Period):
     """The period report: visits, times against the standard, satisfaction and complaints."""
-    office = office_for_staff(current_user, _kantor())
-    try:
-        period = _period()
-    except InvalidInput as exc:
-        return _refused("admin/report.html", office, exc)
     built = period_report.build(period, office.id)
     return page("admin/report.html", report=built, report_tables=built.tables, charts=_period_charts(built),
                 **_context(office, period))
@@ -121,12 +131,8 @@ def report():
 
 @bp.route("/laporan/unduh.<any(xlsx, csv):kind>")
 @role_required(SUPERVISOR)
-def report_export(kind: str):
-    office = office_for_staff(current_user, _kantor())
-    try:
-        period = _period()
-    except InvalidInput as exc:  # an edited address: the report page says what is wrong with it
-        return _refused("admin/report.html", office, exc)
+@_for_period("admin/report.html")
+def report_export(office, period: Period, kind: str):
     built = period_report.build(period, office.id)
     return _export(kind, _heading(office, period, _("Laporan kinerja pelayanan")), built.tables,
                    f"laporan-{office.code}-{period.key}")
@@ -149,13 +155,9 @@ def _skm_page(office, period: Period, form: FollowUpForm | None = None, status: 
 
 @bp.route("/laporan/skm", methods=["GET", "POST"])
 @role_required(SUPERVISOR)
-def skm_report():
+@_for_period("admin/skm_report.html")
+def skm_report(office, period: Period):
     """Laporan hasil SKM of a period; supervisors write the follow-up plan here (POST)."""
-    office = office_for_staff(current_user, _kantor())
-    try:
-        period = _period()
-    except InvalidInput as exc:
-        return _refused("admin/skm_report.html", office, exc)
     if request.method == "GET":
         return _skm_page(office, period)
     form = FollowUpForm()
@@ -168,12 +170,8 @@ def skm_report():
 
 @bp.route("/laporan/skm/unduh.<any(xlsx, csv):kind>")
 @role_required(SUPERVISOR)
-def skm_export(kind: str):
-    office = office_for_staff(current_user, _kantor())
-    try:
-        period = _period()
-    except InvalidInput as exc:
-        return _refused("admin/skm_report.html", office, exc)
+@_for_period("admin/skm_report.html")
+def skm_export(office, period: Period, kind: str):
     built = skm.build(period, office.id)
     plan = tables.Table("tindak-lanjut", _("Rencana tindak lanjut"), [tables.Column("text", _("Rencana tindak lanjut"))])
     plan.add(built.follow_up.text if built.follow_up else "")
