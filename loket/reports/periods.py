@@ -117,6 +117,9 @@ def parse_period(text: str | None, today: date | None = None) -> Period:
         if (last_day - start).days + 1 > RANGE_MAX_DAYS:
             raise InvalidInput(N_("Rentang terlalu panjang (paling lama dua tahun)."))
         _reportable(start.year, last_day.year)
+        named = _named(start, last_day)
+        if named is not None:  # the same days as a day, month, semester or year: that period, its plan and label
+            return parse_period(named)
         return Period("range", f"{start.isoformat()}..{last_day.isoformat()}", start, last_day + timedelta(days=1))
     if len(text) == 10:
         day = _day(text)
@@ -137,6 +140,23 @@ def parse_period(text: str | None, today: date | None = None) -> Period:
         end = date(year, 7, 1) if half == 1 else date(year + 1, 1, 1)
         return Period("semester", f"{year}-S{half}", start, end)
     return Period("year", str(year), date(year, 1, 1), date(year + 1, 1, 1))
+
+
+def _named(start: date, last: date) -> str | None:
+    """The key of the day, month, semester or year that is exactly `start`..`last`, if one is."""
+    after = last + timedelta(days=1)
+    if start == last:
+        return start.isoformat()
+    if start.day != 1 or after.day != 1:
+        return None
+    months = (after.year - start.year) * 12 + after.month - start.month
+    if months == 1:
+        return f"{start.year}-{start.month:02d}"
+    if months == 6 and start.month in (1, 7):
+        return f"{start.year}-S{1 if start.month == 1 else 2}"
+    if months == 12 and start.month == 1:
+        return str(start.year)
+    return None
 
 
 def period_label(period: Period) -> str:

@@ -40,6 +40,12 @@ def _answer(app, code, answers, day_utc: datetime, suggestion=""):
     ("2026-11-01..2026-11-15", "range", date(2026, 11, 1), date(2026, 11, 16), "2026-10-17..2026-10-31"),
     ("2026-11", "month", date(2026, 11, 1), date(2026, 12, 1), "2026-10"),
     ("2026-S1", "semester", date(2026, 1, 1), date(2026, 7, 1), "2025-S2"),
+    # a range that is exactly a day, month, semester or year is that period (one follow-up plan, one label)
+    ("2026-11-05..2026-11-05", "day", date(2026, 11, 5), date(2026, 11, 6), "2026-11-04"),
+    ("2026-02-01..2026-02-28", "month", date(2026, 2, 1), date(2026, 3, 1), "2026-01"),
+    ("2026-07-01..2026-12-31", "semester", date(2026, 7, 1), date(2027, 1, 1), "2026-S1"),
+    ("2026-01-01..2026-12-31", "year", date(2026, 1, 1), date(2027, 1, 1), "2025"),
+    ("2026-03-01..2026-08-31", "range", date(2026, 3, 1), date(2026, 9, 1), "2025-08-29..2026-02-28"),
 ])
 def test_periods_from_a_day_to_a_range(text, kind, start, end, before):
     period = parse_period(text)
@@ -92,8 +98,12 @@ def test_the_follow_up_plan_is_kept_with_its_period_audited_and_published(app, b
     saved = boss.post("/admin/laporan/skm?periode=2026-S1", data={"text": plan})
     assert saved.status_code == 303 and "periode=2026-S1" in saved.headers["Location"]
     assert plan.split("\n")[0] in boss.get("/admin/laporan/skm?periode=2026-S1").get_data(as_text=True)
-    # kept with its period only
+    assert "Rencana tindak lanjut disimpan." in boss.get(saved.headers["Location"]).get_data(as_text=True)
+    # kept with its period only; the same days asked as a range are that period, with that plan
     assert 'id="follow-up-empty"' in boss.get("/admin/laporan/skm?periode=2026-S2").get_data(as_text=True)
+    assert plan.split("\n")[0] in boss.get("/admin/laporan/skm?dari=2026-01-01&sampai=2026-06-30").get_data(as_text=True)
+    emptied = boss.post("/admin/laporan/skm?periode=2026-S2", data={"text": "  "})
+    assert "Rencana tindak lanjut dikosongkan." in boss.get(emptied.headers["Location"]).get_data(as_text=True)
     too_long = boss.post("/admin/laporan/skm?periode=2026-S1", data={"text": "x" * 5001})
     body = too_long.get_data(as_text=True)
     assert too_long.status_code == 400 and 'id="text-error"' in body and "x" * 5001 in body
