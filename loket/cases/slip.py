@@ -33,9 +33,11 @@ def case_slip(case: Case):
 
     view = core.public_view(case)
     office = case.service.office
+    running = next((m for m in view["milestones"] if m["key"] == view["next"]), None)
     return CaseSlip(office_name=office.name or office.short_name, code=case.code, service_name=case.service.name,
                     url=track_url(case), received_on=case.received_on,
-                    first_due=date.fromisoformat(view["next_due"]) if view["next_due"] else None)
+                    first_due=date.fromisoformat(view["next_due"]) if view["next_due"] else None,
+                    late=bool(running and running.get("late_days")))
 
 
 def print_slip(kiosk, case: Case) -> bool:

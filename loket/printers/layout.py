@@ -91,6 +91,7 @@ class CaseSlip:
     url: str
     received_on: date
     first_due: date | None
+    late: bool = False  # the running milestone is past `first_due` already (a slip printed again later)
 
 
 Slip = Union[TicketSlip, ComplaintSlip, CaseSlip]
@@ -306,6 +307,7 @@ def _case_blocks(slip: CaseSlip) -> list[Block]:
         TextBlock(safe_text(slip.service_name), bold=True),
         TextBlock(f"Diterima: {slip.received_on:%d-%m-%Y}"),
         TextBlock(due),
+        *([TextBlock("Sudah lewat target; sedang diproses", small=True)] if slip.first_due and slip.late else []),
         QRBlock(slip.url),
         TextBlock("Lacak berkas Anda"),
         TextBlock("Scan to track your case", small=True),

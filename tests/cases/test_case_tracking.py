@@ -5,7 +5,7 @@ nothing is cached; and the case's slip carries its code and the tracking page's 
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -324,6 +324,18 @@ def test_the_slip_carries_the_code_and_the_tracking_url_in_its_qr(officer):
     assert f"Target selesai: {case.next_due:%d-%m-%Y}".encode() in data
     assert f"Diterima: {case.received_on:%d-%m-%Y}".encode() in data
     assert CONTACT.encode() not in data and REQUESTER.encode() not in data
+
+
+def test_a_slip_printed_again_for_a_late_case_says_it_is_late(officer):
+    on_time = make_dummy("58mm")
+    render_slip(on_time, case_slip(selection(officer)), qr_mode="native")
+    assert b"Target selesai: " in on_time.output and b"Sudah lewat target" not in on_time.output
+    late_case = core.register_letter(service("D"), officer, "in_person", REQUESTER, CONTACT,
+                                     local_day() - timedelta(days=20), assignee=officer)
+    late = make_dummy("58mm")
+    render_slip(late, case_slip(late_case), qr_mode="native")
+    assert f"Target selesai: {late_case.next_due:%d-%m-%Y}\n".encode() in late.output
+    assert b"Sudah lewat target; sedang diproses" in late.output
 
 
 def test_a_waiting_case_slip_says_the_clock_waits(officer):
