@@ -4,6 +4,8 @@ Kept out of conftest.py so test modules can import them by a name that is not am
 """
 from __future__ import annotations
 
+import csv
+import io
 import os
 import socket
 
@@ -175,6 +177,19 @@ def log_in_browser(page, base: str, username: str, password: str = "rahasia-123"
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
     page.wait_for_load_state()
+
+
+def csv_sections(body: bytes) -> list[tuple[str, list[str], list[list[str]]]]:
+    """(title, header, rows) of each table in the CSV; the heading block before them left out."""
+    assert body.startswith("\ufeff".encode())
+    blocks, block = [], []
+    for line in csv.reader(io.StringIO(body.decode("utf-8-sig"))):
+        if line:
+            block.append(line)
+        else:
+            blocks.append(block)
+            block = []
+    return [(title[0], header, rows) for title, header, *rows in blocks[1:]]
 
 
 def report_tables(html: str) -> dict[str, list[dict[str, tuple[str, str]]]]:

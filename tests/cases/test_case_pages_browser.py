@@ -34,16 +34,22 @@ def page(browser):
     context.close()
 
 
-def test_an_officer_opens_a_case_from_the_counter_escalates_and_closes_it(app, live_server, make_user, page):
-    base = live_server.url
-    make_user("budi", counters=(2, 4, 6))
+def called_at_counter(app, code: str, number: int) -> int:
+    """A ticket of service `code` taken and called at counter `number` of the first office; the counter's id."""
     with app.app_context():
-        core.issue_ticket("B")
-        counter = db.session.scalar(select(Counter).where(Counter.number == 2,
+        core.issue_ticket(code)
+        counter = db.session.scalar(select(Counter).where(Counter.number == number,
                                                           Counter.office_id == default_office().id))
         core.call_next(counter)
         counter_id = counter.id
         db.session.remove()
+    return counter_id
+
+
+def test_an_officer_opens_a_case_from_the_counter_escalates_and_closes_it(app, live_server, make_user, page):
+    base = live_server.url
+    make_user("budi", counters=(2, 4, 6))
+    counter_id = called_at_counter(app, "B", 2)
     log_in_browser(page, base, "budi")
     page.goto(f"{base}/counter/{counter_id}")
     page.click("#open-case")
@@ -122,13 +128,7 @@ def test_enter_saves_the_letter_and_a_changed_service_is_shown_before_saving(app
 
 def test_buka_berkas_starts_from_what_was_ticked_at_the_counter(app, live_server, make_user, page):
     make_user("budi", counters=(2, 4, 6))
-    with app.app_context():
-        core.issue_ticket("D")
-        counter = db.session.scalar(select(Counter).where(Counter.number == 4,
-                                                          Counter.office_id == default_office().id))
-        core.call_next(counter)
-        counter_id = counter.id
-        db.session.remove()
+    counter_id = called_at_counter(app, "D", 4)
     log_in_browser(page, live_server.url, "budi")
     page.goto(f"{live_server.url}/counter/{counter_id}")
     boxes = page.locator("#checklist input[type=checkbox]")

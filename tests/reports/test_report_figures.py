@@ -3,7 +3,6 @@ the generator's records and compared with `build()`, the page, the XLSX and the 
 """
 from __future__ import annotations
 
-import csv
 import io
 from collections import Counter as Tally
 from dataclasses import dataclass, field
@@ -21,7 +20,7 @@ from loket.offices.scope import default_office
 from loket.queue.models import Counter, Service
 from loket.reports import figures, period_report, skm
 from loket.reports.periods import parse_period
-from support import login, read_shown, report_tables
+from support import csv_sections, login, read_shown, report_tables
 
 # [start, end) of each period and of the one before it, written out here rather than asked of loket.reports.
 PERIODS = {
@@ -288,17 +287,9 @@ def read_plain(text: str, kind: str):
 
 
 def from_csv(body: bytes, tables) -> dict[str, list[dict]]:
-    assert body.startswith("\ufeff".encode())
-    blocks, block = [], []
-    for line in csv.reader(io.StringIO(body.decode("utf-8-sig"))):
-        if line:
-            block.append(line)
-        else:
-            blocks.append(block)
-            block = []
     found = {}
-    for table, (title, header, *rows) in zip(tables, blocks[1:]):   # the first block is the heading
-        assert (title, header) == ([table.title], [c.label for c in table.columns])
+    for table, (title, header, rows) in zip(tables, csv_sections(body)):
+        assert (title, header) == (table.title, [c.label for c in table.columns])
         found[table.key] = [{c.key: read_plain(v, c.kind) for c, v in zip(table.columns, row)} for row in rows]
     return found
 

@@ -4,7 +4,6 @@ in general have their own row, and a service closed since keeps its row; and a p
 """
 from __future__ import annotations
 
-import csv
 import io
 import re
 from datetime import datetime
@@ -21,7 +20,7 @@ from loket.queue.errors import InvalidInput
 from loket.queue.models import Service
 from loket.reports import period_report
 from loket.reports.periods import parse_period
-from support import login, report_tables
+from support import csv_sections, login, report_tables
 
 GENERAL = "Tanpa layanan (umum)"
 COUNTS = ("int", "delta0")   # whole numbers: what a total row sums
@@ -83,15 +82,8 @@ def _from_xlsx(body: bytes) -> dict[str, list[list]]:
 
 
 def _from_csv(body: bytes) -> dict[str, list[list]]:
-    """Sections: title line, header line, rows, blank line (keyed by title here: the CSV has no keys)."""
-    blocks, block = [], []
-    for line in csv.reader(io.StringIO(body.decode("utf-8-sig"))):
-        if line:
-            block.append(line)
-        else:
-            blocks.append(block)
-            block = []
-    return {title[0]: rows for title, _header, *rows in blocks[1:]}
+    """The CSV's tables keyed by title (the CSV has no keys)."""
+    return {title: rows for title, _header, rows in csv_sections(body)}
 
 
 def test_the_complaint_table_has_a_row_for_complaints_about_no_service(november, boss):

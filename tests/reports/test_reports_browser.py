@@ -3,7 +3,6 @@ downloads XLSX and CSV (equal to the page cell by cell) and prints them (no navi
 """
 from __future__ import annotations
 
-import csv
 import functools
 import io
 import re
@@ -17,7 +16,7 @@ from loket.extensions import db
 from loket.offices import settings
 from loket.offices.scope import default_office
 from loket.reports.tables import DECIMALS
-from support import read_shown
+from support import csv_sections, read_shown
 
 pytestmark = pytest.mark.browser
 
@@ -87,19 +86,6 @@ def read_plain(text: str, kind: str):
     if kind == "text":
         return text
     return int(text) if DECIMALS[kind] == 0 else float(text)
-
-
-def csv_sections(body: bytes) -> list[tuple[str, list[str], list[list[str]]]]:
-    """(title, header, rows) of each table in the CSV; the heading block before them left out."""
-    assert body.startswith("\ufeff".encode())
-    blocks, block = [], []
-    for line in csv.reader(io.StringIO(body.decode("utf-8-sig"))):
-        if line:
-            block.append(line)
-        else:
-            blocks.append(block)
-            block = []
-    return [(title[0], header, rows) for title, header, *rows in blocks[1:]]
 
 
 def download(page, kind: str) -> bytes:
